@@ -1,0 +1,10 @@
+//! trilemma: small GAN, VAE and diffusion models of MNIST and Fashion-MNIST, trained and sampled with burn.
+//!
+//! Layers, from the bottom: [`data`] (datasets and their cache) → [`models`] (one definition per family,
+//! used by training and by the page) → [`train`] (native only: training, sampling CLI) → [`web`] (wasm only:
+//! the JavaScript binding of the page in `www/`).
+
+pub mod data;
+pub mod image;
+pub mod models;
+pub mod rng;

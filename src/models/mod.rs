@@ -1,0 +1,72 @@
+//! The three families. Each model is one definition used for training (autodiff device) and for sampling
+//! (CPU or WebGPU device). Images enter and leave the public sampling functions in [0, 1] as
+//! `[batch, 1, 28, 28]` tensors; each family rescales internally to what it was trained on.
+
+pub mod diffusion;
+pub mod gan;
+pub mod unet;
+pub mod vae;
+
+use crate::data::SIDE;
+use crate::rng::Rng;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use std::fmt;
+
+/// Class tokens: 0–9 are the dataset's classes, [`NULL_CLASS`] means "no class" (unconditional).
+pub const NULL_CLASS: usize = 10;
+/// Size of every class-embedding table (ten classes plus the "no class" token).
+pub const CLASS_TOKENS: usize = 11;
+
+/// The three model families.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Family {
+    Gan,
+    Vae,
+    Diffusion,
+}
+
+impl Family {
+    pub const ALL: [Family; 3] = [Family::Gan, Family::Vae, Family::Diffusion];
+
+    /// The name used on the command line, in URLs and in file names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Gan => "gan",
+            Family::Vae => "vae",
+            Family::Diffusion => "diffusion",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.name() == name)
+            .ok_or_else(|| format!("unknown family `{name}` (expected `gan`, `vae` or `diffusion`)"))
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Class tokens for a batch: `None` is the "no class" token.
+pub fn class_tokens(classes: &[Option<usize>], device: &Device) -> Tensor<1, Int> {
+    let tokens: Vec<i64> = classes.iter().map(|c| c.unwrap_or(NULL_CLASS) as i64).collect();
+    Tensor::from_data(TensorData::new(tokens, [classes.len()]), device)
+}
+
+/// A `[dims]` tensor of standard normal noise drawn from `rng` on the host, so that a seed gives the same
+/// noise on every backend.
+pub fn normal<const D: usize>(rng: &mut Rng, dims: [usize; D], device: &Device) -> Tensor<D> {
+    let n = dims.iter().product();
+    Tensor::from_data(TensorData::new(rng.normals(n), dims), device)
+}
+
+/// `[batch, 1, 28, 28]` images from bytes (0–255) to [0, 1].
+pub fn images_from_bytes(bytes: &[u8], device: &Device) -> Tensor<4> {
+    let n = bytes.len() / (SIDE * SIDE);
+    let values: Vec<f32> = bytes.iter().map(|&b| b as f32 / 255.0).collect();
+    Tensor::from_data(TensorData::new(values, [n, 1, SIDE, SIDE]), device)
+}

@@ -1,0 +1,146 @@
+//! VAE: a class-conditional convolutional encoder q(z | x, c) = N(μ, σ²) and decoder p(x | z, c).
+//!
+//! Likelihood: Bernoulli per pixel (binary cross-entropy on intensities in [0, 1]) plus the KL divergence to
+//! the prior N(0, I) — the evidence lower bound (see `train::vae`). Both networks take the "no class" token.
+
+use super::{CLASS_TOKENS, normal};
+use crate::rng::Rng;
+use burn::config::Config;
+use burn::module::Module;
+use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
+use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::tensor::activation::{sigmoid, silu};
+use burn::tensor::{Device, Int, Tensor};
+
+/// Sizes of the encoder and the decoder.
+#[derive(Config, Debug)]
+pub struct VaeConfig {
+    /// Size of the latent code.
+    #[config(default = 16)]
+    pub latent: usize,
+    /// Width of the class embedding (encoder and decoder each have one).
+    #[config(default = 16)]
+    pub embed: usize,
+    /// Channels at 14²; ×2 at 7².
+    #[config(default = 32)]
+    pub width: usize,
+    /// Hidden units between the convolutions and the latent code.
+    #[config(default = 256)]
+    pub hidden: usize,
+}
+
+/// Encoder and decoder in one module.
+#[derive(Module, Debug)]
+pub struct Vae {
+    enc_conv1: Conv2d,
+    enc_conv2: Conv2d,
+    enc_embed: Embedding,
+    enc_hidden: Linear,
+    enc_out: Linear,
+    dec_embed: Embedding,
+    dec_hidden: Linear,
+    dec_project: Linear,
+    dec_up1: ConvTranspose2d,
+    dec_up2: ConvTranspose2d,
+    latent: usize,
+    width: usize,
+}
+
+/// What the encoder says about a batch: `[B, latent]` each.
+#[derive(Clone, Debug)]
+pub struct Posterior {
+    pub mean: Tensor<2>,
+    pub log_var: Tensor<2>,
+}
+
+impl VaeConfig {
+    pub fn init(&self, device: &Device) -> Vae {
+        let w = self.width;
+        let conv = |c_in, c_out| {
+            Conv2dConfig::new([c_in, c_out], [4, 4])
+                .with_stride([2, 2])
+                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+                .init(device)
+        };
+        let up = |c_in, c_out| {
+            ConvTranspose2dConfig::new([c_in, c_out], [4, 4]).with_stride([2, 2]).with_padding([1, 1]).init(device)
+        };
+        Vae {
+            enc_conv1: conv(1, w),
+            enc_conv2: conv(w, 2 * w),
+            enc_embed: EmbeddingConfig::new(CLASS_TOKENS, self.embed).init(device),
+            enc_hidden: LinearConfig::new(2 * w * 49 + self.embed, self.hidden).init(device),
+            enc_out: LinearConfig::new(self.hidden, 2 * self.latent).init(device),
+            dec_embed: EmbeddingConfig::new(CLASS_TOKENS, self.embed).init(device),
+            dec_hidden: LinearConfig::new(self.latent + self.embed, self.hidden).init(device),
+            dec_project: LinearConfig::new(self.hidden, 2 * w * 49).init(device),
+            dec_up1: up(2 * w, w),
+            dec_up2: up(w, 1),
+            latent: self.latent,
+            width: w,
+        }
+    }
+}
+
+impl Vae {
+    pub fn latent(&self) -> usize {
+        self.latent
+    }
+
+    /// images `[B, 1, 28, 28]` in [0, 1], classes `[B]` → posterior μ, log σ² `[B, latent]`.
+    pub fn encode(&self, images: Tensor<4>, classes: Tensor<1, Int>) -> Posterior {
+        let b = images.dims()[0];
+        let h = silu(self.enc_conv1.forward(images)); // [B, w, 14, 14]
+        let h = silu(self.enc_conv2.forward(h)); // [B, 2w, 7, 7]
+        let e = self.enc_embed.forward(classes.unsqueeze_dim(1)).squeeze_dim(1);
+        let h = silu(self.enc_hidden.forward(Tensor::cat(vec![h.reshape([b as i32, -1]), e], 1)));
+        let out = self.enc_out.forward(h); // [B, 2·latent]
+        Posterior {
+            mean: out.clone().narrow(1, 0, self.latent),
+            log_var: out.narrow(1, self.latent, self.latent).clamp(-12.0, 8.0),
+        }
+    }
+
+    /// z `[B, latent]`, classes `[B]` → pixel logits `[B, 1, 28, 28]`.
+    pub fn decode_logits(&self, z: Tensor<2>, classes: Tensor<1, Int>) -> Tensor<4> {
+        let b = z.dims()[0];
+        let e = self.dec_embed.forward(classes.unsqueeze_dim(1)).squeeze_dim(1);
+        let h = silu(self.dec_hidden.forward(Tensor::cat(vec![z, e], 1)));
+        let h = silu(self.dec_project.forward(h)).reshape([b, 2 * self.width, 7, 7]);
+        let h = silu(self.dec_up1.forward(h)); // [B, w, 14, 14]
+        self.dec_up2.forward(h) // [B, 1, 28, 28]
+    }
+
+    /// z `[B, latent]`, classes `[B]` → mean images `[B, 1, 28, 28]` in [0, 1].
+    pub fn decode(&self, z: Tensor<2>, classes: Tensor<1, Int>) -> Tensor<4> {
+        sigmoid(self.decode_logits(z, classes))
+    }
+
+    /// Prior samples z = temperature · ε, ε ~ N(0, I) (temperature 1: the model's own distribution; lower:
+    /// closer to the "average" image, less diverse).
+    pub fn draw_latents(&self, rng: &mut Rng, n: usize, temperature: f32, device: &Device) -> Tensor<2> {
+        normal(rng, [n, self.latent], device).mul_scalar(temperature)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::SIDE;
+    use crate::models::class_tokens;
+
+    #[test]
+    fn encode_decode_shapes() {
+        let device = Device::flex();
+        let vae = VaeConfig::new().init(&device);
+        let classes = class_tokens(&[Some(1), None, Some(9)], &device);
+        let x = Tensor::<4>::ones([3, 1, SIDE, SIDE], &device).mul_scalar(0.5);
+        let post = vae.encode(x, classes.clone());
+        assert_eq!(post.mean.dims(), [3, 16]);
+        assert_eq!(post.log_var.dims(), [3, 16]);
+        let y = vae.decode(post.mean, classes);
+        assert_eq!(y.dims(), [3, 1, SIDE, SIDE]);
+        let v = y.into_data().try_to_vec::<f32>().unwrap();
+        assert!(v.iter().all(|p| (0.0..=1.0).contains(p)));
+    }
+}
