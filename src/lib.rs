@@ -8,3 +8,8 @@ pub mod data;
 pub mod image;
 pub mod models;
 pub mod rng;
+pub mod generate;
+#[cfg(all(feature = "train", not(target_arch = "wasm32")))]
+pub mod train;
+#[cfg(all(feature = "web", target_arch = "wasm32"))]
+pub mod web;

@@ -27,6 +27,13 @@ pub struct GanConfig {
     pub width: usize,
 }
 
+/// Generator and discriminator, saved together: the page shows the discriminator's score of each sample.
+#[derive(Module, Debug)]
+pub struct Gan {
+    pub generator: Generator,
+    pub discriminator: Discriminator,
+}
+
 /// Maps (z, class) to an image.
 #[derive(Module, Debug)]
 pub struct Generator {
@@ -64,6 +71,10 @@ fn down(c_in: usize, c_out: usize, kernel: usize, device: &Device) -> Conv2d {
 }
 
 impl GanConfig {
+    pub fn init(&self, device: &Device) -> Gan {
+        Gan { generator: self.init_generator(device), discriminator: self.init_discriminator(device) }
+    }
+
     pub fn init_generator(&self, device: &Device) -> Generator {
         let w = self.width;
         Generator {

@@ -6,6 +6,7 @@ pub mod diffusion;
 pub mod gan;
 pub mod unet;
 pub mod vae;
+pub mod weights;
 
 use crate::data::SIDE;
 use crate::rng::Rng;

@@ -1,0 +1,42 @@
+//! Model cards: `models/<family>-<dataset>.md`, written at the end of training.
+
+use super::TrainOptions;
+use super::plot::LossLog;
+use crate::models::weights::{ModelFile, file_name};
+use std::fmt::Write;
+
+pub fn write(opts: &TrainOptions, file: &ModelFile, log: &LossLog, wall_seconds: f64) -> Result<(), String> {
+    let name = format!("{}-{}", opts.family, opts.dataset);
+    let size = std::fs::metadata(opts.out_dir.join(file_name(opts.family, opts.dataset))).map_or(0, |m| m.len());
+    let finals = log.final_means(200);
+    let mut md = String::new();
+    let _ = writeln!(md, "# {name}\n");
+    let _ = writeln!(md, "| | |\n|---|---|");
+    let _ = writeln!(md, "| family | {} |", opts.family);
+    let _ = writeln!(md, "| dataset | {} (train split) |", opts.dataset);
+    let _ = writeln!(md, "| parameters | {} |", file.model.num_params());
+    let _ = writeln!(md, "| weights | `{}`, {:.2} MB, f16 |", file_name(opts.family, opts.dataset), size as f64 / 1e6);
+    let _ = writeln!(md, "| steps | {} |", file.step);
+    let _ = writeln!(md, "| batch | {} |", opts.batch);
+    let _ = writeln!(md, "| seed | {} |", opts.seed);
+    let _ = writeln!(md, "| wall time | {:.1} min on 2 CPU cores (flex + rayon + simd) |", wall_seconds / 60.0);
+    for (n, v) in log.names.iter().zip(&finals) {
+        let _ = writeln!(md, "| final {n} (mean of last 200 steps) | {v:.4} |");
+    }
+    let _ = writeln!(md, "\n## Architecture\n\n```json\n{}\n```\n", file.config);
+    let _ = writeln!(md, "```text\n{}\n```\n", describe(file));
+    let _ = writeln!(md, "## Loss\n\n![loss curve]({name}.loss.png)\n\nRaw log: [`{name}.loss.csv`]({name}.loss.csv).\n");
+    let _ = writeln!(md, "## Reproduce\n\n```sh\n./x data\ncargo run --release -- train {} --dataset {} --steps {} --batch {} --seed {}\n```",
+        opts.family, opts.dataset, opts.steps, opts.batch, opts.seed);
+    let path = opts.out_dir.join(format!("{name}.md"));
+    std::fs::write(&path, md).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn describe(file: &ModelFile) -> String {
+    use crate::models::weights::Model;
+    match &file.model {
+        Model::Gan(m) => format!("{m}"),
+        Model::Vae(m) => format!("{m}"),
+        Model::Diffusion(m) => format!("{m}"),
+    }
+}

@@ -1,0 +1,206 @@
+//! Training (native only): one loop for every family with seeded batches, a progress line, a CSV loss log,
+//! periodic checkpoints that a `--resume` continues from, EMA weights, and at the end the shipped model
+//! file, its loss plot and its model card in `models/`.
+
+mod card;
+mod ema;
+mod gan;
+pub mod plot;
+mod progress;
+mod vae;
+mod diffusion;
+
+use crate::data::{DatasetKind, Dataset, CLASSES, PIXELS};
+use crate::models::weights::{ModelFile, file_name, Model};
+use crate::models::{Family, images_from_bytes};
+use crate::rng::Rng;
+use burn::tensor::{Device, Tensor};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Share of training examples shown with the "no class" token, so each model also works unconditionally
+/// (and, for diffusion, so classifier-free guidance has an unconditional prediction to push away from).
+pub const CLASS_DROPOUT: f64 = 0.1;
+
+/// What `trilemma train` was asked.
+#[derive(Clone, Debug)]
+pub struct TrainOptions {
+    pub family: Family,
+    pub dataset: DatasetKind,
+    pub steps: u64,
+    pub batch: usize,
+    pub seed: u64,
+    pub resume: bool,
+    /// Where the shipped model, its card, loss log and plot go.
+    pub out_dir: PathBuf,
+    /// Where checkpoints go.
+    pub checkpoint_dir: PathBuf,
+}
+
+impl TrainOptions {
+    /// Default step counts per family (the shipped models' cards give the ones actually used).
+    pub fn default_steps(family: Family) -> u64 {
+        match family {
+            Family::Gan => 6000,
+            Family::Vae => 6000,
+            Family::Diffusion => 20000,
+        }
+    }
+
+    fn name(&self) -> String {
+        format!("{}-{}", self.family, self.dataset)
+    }
+}
+
+/// A training batch: images `[B, 1, 28, 28]` in [0, 1] and class tokens (some dropped to "no class").
+pub struct Batch {
+    pub images: Tensor<4>,
+    pub classes: Vec<Option<usize>>,
+}
+
+/// One family's training state.
+trait Trainer {
+    /// Column names of the losses `step` returns.
+    fn loss_names(&self) -> &'static [&'static str];
+    /// One optimizer step; returns the losses.
+    fn step(&mut self, batch: Batch, rng: &mut Rng) -> Vec<f64>;
+    /// The weights to ship (EMA where the family keeps one), on the plain device.
+    fn shipped(&self) -> Model;
+    /// Architecture config as JSON.
+    fn config_json(&self) -> String;
+    fn save(&self, dir: &Path) -> Result<(), String>;
+    fn load(self: Box<Self>, dir: &Path) -> Result<Box<dyn Trainer>, String>;
+}
+
+fn trainer(family: Family, device: &Device) -> Box<dyn Trainer> {
+    match family {
+        Family::Gan => Box::new(gan::GanTrainer::new(device)),
+        Family::Vae => Box::new(vae::VaeTrainer::new(device)),
+        Family::Diffusion => Box::new(diffusion::DiffusionTrainer::new(device)),
+    }
+}
+
+/// Progress saved beside a checkpoint.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct State {
+    step: u64,
+    seed: u64,
+    batch: usize,
+    wall_seconds: f64,
+}
+
+/// Runs (or resumes) a training run to `opts.steps`.
+pub fn train(opts: &TrainOptions) -> Result<(), String> {
+    if opts.batch == 0 || opts.batch > 1024 {
+        return Err(format!("--batch must be 1–1024, got {}", opts.batch));
+    }
+    let data = Dataset::load(opts.dataset).map_err(|e| e.to_string())?;
+    let train_idx = data.split().train;
+    let device = Device::flex().autodiff();
+    device.seed(opts.seed);
+    let ckpt = opts.checkpoint_dir.join(opts.name());
+    let log_path = opts.out_dir.join(format!("{}.loss.csv", opts.name()));
+    let mut model = trainer(opts.family, &device);
+    let (mut step, mut wall) = (0, 0.0);
+    if opts.resume {
+        let state: State = std::fs::read_to_string(ckpt.join("state.json"))
+            .map_err(|e| format!("--resume: no checkpoint in {} ({e})", ckpt.display()))
+            .and_then(|s| serde_json::from_str(&s).map_err(|e| format!("--resume: bad state.json: {e}")))?;
+        if state.seed != opts.seed || state.batch != opts.batch {
+            return Err(format!(
+                "--resume: the checkpoint was trained with --seed {} --batch {}; pass the same",
+                state.seed, state.batch
+            ));
+        }
+        model = model.load(&ckpt)?;
+        (step, wall) = (state.step, state.wall_seconds);
+        eprintln!("resuming {} at step {step}", opts.name());
+    } else {
+        std::fs::create_dir_all(&opts.out_dir).map_err(|e| e.to_string())?;
+        let header = format!("step,{}\n", model.loss_names().join(","));
+        std::fs::write(&log_path, header).map_err(|e| format!("{}: {e}", log_path.display()))?;
+    }
+    let mut log = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log_path)
+        .map_err(|e| format!("{}: {e}", log_path.display()))?;
+    let mut bar = progress::Progress::new(opts.name(), step, opts.steps);
+    let started = Instant::now();
+    let mut last_save = Instant::now();
+    while step < opts.steps {
+        // Every step's randomness derives from (seed, step): a resumed run sees the same batches and noise.
+        let mut rng = Rng::stream(opts.seed, step);
+        let batch = make_batch(&data, &train_idx, opts.batch, &mut rng, &device);
+        let losses = model.step(batch, &mut rng);
+        step += 1;
+        let row: Vec<String> = losses.iter().map(|l| format!("{l:.5}")).collect();
+        writeln!(log, "{step},{}", row.join(",")).map_err(|e| e.to_string())?;
+        bar.update(step, model.loss_names(), &losses);
+        if last_save.elapsed().as_secs() >= 300 || step == opts.steps {
+            let elapsed = wall + started.elapsed().as_secs_f64();
+            save_checkpoint(model.as_ref(), &ckpt, &State { step, seed: opts.seed, batch: opts.batch, wall_seconds: elapsed })?;
+            last_save = Instant::now();
+        }
+    }
+    bar.finish();
+    let wall_seconds = wall + started.elapsed().as_secs_f64();
+    let file = ModelFile {
+        family: opts.family,
+        dataset: opts.dataset,
+        step,
+        config: model.config_json(),
+        model: model.shipped(),
+    };
+    let path = opts.out_dir.join(file_name(opts.family, opts.dataset));
+    std::fs::write(&path, file.to_bytes().map_err(|e| e.to_string())?).map_err(|e| format!("{}: {e}", path.display()))?;
+    let curve = plot::LossLog::read(&log_path)?;
+    curve.plot(&opts.out_dir.join(format!("{}.loss.png", opts.name())))?;
+    card::write(opts, &file, &curve, wall_seconds)?;
+    eprintln!("wrote {} ({:.1} min of training)", path.display(), wall_seconds / 60.0);
+    Ok(())
+}
+
+fn save_checkpoint(model: &dyn Trainer, dir: &Path, state: &State) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    model.save(dir)?;
+    let json = serde_json::to_string_pretty(state).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("state.json"), json).map_err(|e| e.to_string())
+}
+
+/// A random batch of training images with their classes, each dropped to "no class" with
+/// probability [`CLASS_DROPOUT`].
+fn make_batch(data: &Dataset, train: &[usize], n: usize, rng: &mut Rng, device: &Device) -> Batch {
+    let mut pixels = Vec::with_capacity(n * PIXELS);
+    let mut classes = Vec::with_capacity(n);
+    for _ in 0..n {
+        let i = train[rng.below(train.len())];
+        pixels.extend_from_slice(data.image(i));
+        let c = data.labels[i] as usize;
+        debug_assert!(c < CLASSES);
+        classes.push((rng.uniform() >= CLASS_DROPOUT).then_some(c));
+    }
+    Batch { images: images_from_bytes(&pixels, device), classes }
+}
+
+/// Default checkpoint folder: `~/.cache/trilemma/checkpoints`.
+pub fn default_checkpoint_dir() -> PathBuf {
+    crate::data::cache_dir().parent().map(Path::to_path_buf).unwrap_or_default().join("checkpoints")
+}
+
+/// Saves a module's f32 weights for resuming.
+fn save_module<M: burn::module::Module>(module: &M, dir: &Path, name: &str) -> Result<(), String> {
+    module.clone().save_file(dir.join(name)).map_err(|e| format!("checkpoint {name}: {e}"))
+}
+
+/// Loads weights saved by [`save_module`] into `module`.
+fn load_module<M: burn::module::Module>(module: M, dir: &Path, name: &str) -> Result<M, String> {
+    module
+        .try_load_file(dir.join(format!("{name}.bpk")))
+        .map_err(|e| format!("checkpoint {} in {}: {e}", name, dir.display()))
+}
+
+/// The scalar value of a one-element tensor.
+fn scalar(t: Tensor<1>) -> f64 {
+    t.into_scalar::<f32>() as f64
+}
