@@ -19,7 +19,12 @@ pub fn write(opts: &TrainOptions, file: &ModelFile, log: &LossLog, wall_seconds:
     let _ = writeln!(md, "| steps | {} |", file.step);
     let _ = writeln!(md, "| batch | {} |", opts.batch);
     let _ = writeln!(md, "| seed | {} |", opts.seed);
-    let _ = writeln!(md, "| wall time | {:.1} min on 2 CPU cores (flex + rayon + simd) |", wall_seconds / 60.0);
+    let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "all".into());
+    let _ = writeln!(
+        md,
+        "| wall time | {:.1} min on a 2-core CPU (flex + simd, rayon threads: {threads}; other jobs shared the machine) |",
+        wall_seconds / 60.0
+    );
     for (n, v) in log.names.iter().zip(&finals) {
         let _ = writeln!(md, "| final {n} (mean of last 200 steps) | {v:.4} |");
     }

@@ -115,6 +115,7 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
         }
         model = model.load(&ckpt)?;
         (step, wall) = (state.step, state.wall_seconds);
+        truncate_log(&log_path, step)?;
         eprintln!("resuming {} at step {step}", opts.name());
     } else {
         std::fs::create_dir_all(&opts.out_dir).map_err(|e| e.to_string())?;
@@ -159,6 +160,18 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
     card::write(opts, &file, &curve, wall_seconds)?;
     eprintln!("wrote {} ({:.1} min of training)", path.display(), wall_seconds / 60.0);
     Ok(())
+}
+
+/// Drops log rows past `step`: those steps are redone from the checkpoint.
+fn truncate_log(path: &Path, step: u64) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let kept: Vec<&str> = text
+        .lines()
+        .enumerate()
+        .filter(|(i, line)| *i == 0 || line.split(',').next().and_then(|s| s.parse::<u64>().ok()).is_some_and(|s| s <= step))
+        .map(|(_, line)| line)
+        .collect();
+    std::fs::write(path, kept.join("\n") + "\n").map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn save_checkpoint(model: &dyn Trainer, dir: &Path, state: &State) -> Result<(), String> {
