@@ -1,6 +1,6 @@
 //! Diffusion training: the simple L2 objective of Ho et al. — t uniform in 0..T, ε ~ N(0, I),
 //! ‖ε − ε_θ(√ᾱ_t x₀ + √(1 − ᾱ_t) ε, t, c)‖² — with class dropout for classifier-free guidance; Adam,
-//! lr 5e-4; EMA (0.999) of the denoiser for sampling.
+//! lr 5e-4; EMA (0.999, warmed up) of the denoiser for sampling.
 
 use super::{Batch, Trainer, ema, load_module, save_module, scalar};
 use crate::models::diffusion::{Schedule, T};
@@ -45,7 +45,7 @@ impl Trainer for DiffusionTrainer {
         &["mse"]
     }
 
-    fn step(&mut self, batch: Batch, rng: &mut Rng) -> Vec<f64> {
+    fn step(&mut self, step: u64, batch: Batch, rng: &mut Rng) -> Vec<f64> {
         let n = batch.classes.len();
         let classes = class_tokens(&batch.classes, &self.device);
         let ts: Vec<usize> = (0..n).map(|_| rng.below(T)).collect();
@@ -55,7 +55,7 @@ impl Trainer for DiffusionTrainer {
         let loss = (self.unet.forward(x_t, t, classes) - eps).powi_scalar(2).mean();
         let grads = GradientsParams::from_grads(loss.backward(), &self.unet);
         self.unet = self.opt.step(LR, self.unet.clone(), grads);
-        self.ema = ema::update(self.ema.clone(), &self.unet, EMA_DECAY);
+        self.ema = ema::update(self.ema.clone(), &self.unet, ema::decay(EMA_DECAY, step));
         vec![scalar(loss.detach())]
     }
 

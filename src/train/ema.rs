@@ -30,6 +30,12 @@ impl ModuleMapper for Blend {
     }
 }
 
+/// The decay at optimizer step `step`: `min(target, (1 + step) / (10 + step))`, so that early on the average
+/// follows the live weights instead of remembering the random init for thousands of steps.
+pub fn decay(target: f64, step: u64) -> f64 {
+    target.min((1.0 + step as f64) / (10.0 + step as f64))
+}
+
 /// `ema ← decay · ema + (1 − decay) · live`, parameter by parameter (matched by id: `ema` must be a
 /// `valid()` copy of `live`).
 pub fn update<M: Module>(ema: M, live: &M, decay: f64) -> M {
@@ -43,6 +49,13 @@ mod tests {
     use super::*;
     use burn::nn::LinearConfig;
     use burn::tensor::Device;
+
+    #[test]
+    fn decay_warms_up_to_its_target() {
+        assert!((decay(0.999, 0) - 0.1).abs() < 1e-12);
+        assert!(decay(0.999, 100) < 0.95);
+        assert_eq!(decay(0.999, 1_000_000), 0.999);
+    }
 
     #[test]
     fn ema_moves_towards_the_live_weights() {

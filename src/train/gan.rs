@@ -1,5 +1,5 @@
 //! GAN training: non-saturating logistic loss, one-sided label smoothing (real target 0.9), Adam
-//! (lr 2e-4, β₁ = 0.5) for both networks, EMA (0.999) of the generator for sampling.
+//! (lr 2e-4, β₁ = 0.5) for both networks, EMA (0.999, warmed up) of the generator for sampling.
 
 use super::{Batch, Trainer, ema, load_module, save_module, scalar};
 use crate::models::gan::{Discriminator, Gan, GanConfig, Generator};
@@ -54,7 +54,7 @@ impl Trainer for GanTrainer {
         &["loss_d", "loss_g", "d_real", "d_fake"]
     }
 
-    fn step(&mut self, batch: Batch, rng: &mut Rng) -> Vec<f64> {
+    fn step(&mut self, step: u64, batch: Batch, rng: &mut Rng) -> Vec<f64> {
         let n = batch.classes.len();
         let classes = class_tokens(&batch.classes, &self.device);
         let real = batch.images * 2.0 - 1.0;
@@ -70,7 +70,7 @@ impl Trainer for GanTrainer {
         let loss_g = bce(self.discriminator.forward(fake, classes), 1.0);
         let grads = GradientsParams::from_grads(loss_g.backward(), &self.generator);
         self.generator = self.opt_g.step(LR, self.generator.clone(), grads);
-        self.ema = ema::update(self.ema.clone(), &self.generator, EMA_DECAY);
+        self.ema = ema::update(self.ema.clone(), &self.generator, ema::decay(EMA_DECAY, step));
 
         let prob = |l: Tensor<2>| scalar(burn::tensor::activation::sigmoid(l.detach()).mean());
         vec![scalar(loss_d.detach()), scalar(loss_g.detach()), prob(d_real), prob(d_fake)]

@@ -63,8 +63,8 @@ pub struct Batch {
 trait Trainer {
     /// Column names of the losses `step` returns.
     fn loss_names(&self) -> &'static [&'static str];
-    /// One optimizer step; returns the losses.
-    fn step(&mut self, batch: Batch, rng: &mut Rng) -> Vec<f64>;
+    /// Optimizer step number `step` (0-based); returns the losses.
+    fn step(&mut self, step: u64, batch: Batch, rng: &mut Rng) -> Vec<f64>;
     /// The weights to ship (EMA where the family keeps one), on the plain device.
     fn shipped(&self) -> Model;
     /// Architecture config as JSON.
@@ -133,7 +133,7 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
         // Every step's randomness derives from (seed, step): a resumed run sees the same batches and noise.
         let mut rng = Rng::stream(opts.seed, step);
         let batch = make_batch(&data, &train_idx, opts.batch, &mut rng, &device);
-        let losses = model.step(batch, &mut rng);
+        let losses = model.step(step, batch, &mut rng);
         step += 1;
         let row: Vec<String> = losses.iter().map(|l| format!("{l:.5}")).collect();
         writeln!(log, "{step},{}", row.join(",")).map_err(|e| e.to_string())?;

@@ -34,7 +34,7 @@ impl Trainer for VaeTrainer {
         &["neg_elbo", "recon", "kl"]
     }
 
-    fn step(&mut self, batch: Batch, rng: &mut Rng) -> Vec<f64> {
+    fn step(&mut self, _step: u64, batch: Batch, rng: &mut Rng) -> Vec<f64> {
         let n = batch.classes.len();
         let classes = class_tokens(&batch.classes, &self.device);
         let x = batch.images;
