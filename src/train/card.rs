@@ -30,6 +30,12 @@ pub fn write(opts: &TrainOptions, file: &ModelFile, log: &LossLog, wall_seconds:
     }
     let _ = writeln!(md, "\n## Architecture\n\n```json\n{}\n```\n", file.config);
     let _ = writeln!(md, "```text\n{}\n```\n", describe(file));
+    let _ = writeln!(
+        md,
+        "## Samples\n\n![samples]({name}.samples.png)\n\nRows: classes 0–9 ({}), then unconditional; seed 1, default knobs \
+         (diffusion: DDIM 50 steps, η 0, guidance 1).\n",
+        opts.dataset.class_names().join(", ")
+    );
     let _ = writeln!(md, "## Loss\n\n![loss curve]({name}.loss.png)\n\nRaw log: [`{name}.loss.csv`]({name}.loss.csv).\n");
     let _ = writeln!(md, "## Reproduce\n\n```sh\n./x data\ncargo run --release -- train {} --dataset {} --steps {} --batch {} --seed {}\n```",
         opts.family, opts.dataset, opts.steps, opts.batch, opts.seed);
