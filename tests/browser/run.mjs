@@ -52,6 +52,14 @@ function assert(cond, msg) {
 const small = { n: 4, seed: 3, class: 7 };
 const fast = { sampler: 'ddim', steps: 3, guidance: 1 };
 
+/// Calls window.trilemma.generate in the page; pixels come back as a plain array.
+function generateIn(page, opts) {
+  return page.evaluate(async (o) => {
+    const r = await window.trilemma.generate(o);
+    return { ...r, pixels: Array.from(r.pixels) };
+  }, opts);
+}
+
 function checkImages(out, n) {
   assert(out.n === n && out.width === 28 && out.height === 28, `shape ${out.n}×${out.width}×${out.height}`);
   assert(out.pixels.length === n * 784, `pixels ${out.pixels.length}`);
@@ -77,10 +85,7 @@ await test('WebGPU: the page starts on the WebGPU backend and draws its first gr
 });
 for (const family of ['gan', 'vae', 'diffusion']) {
   await test(`WebGPU: ${family} generates`, async () => {
-    const out = await gpu.page.evaluate(async (o) => {
-      const r = await window.trilemma.generate(o);
-      return { ...r, pixels: Array.from(r.pixels) };
-    }, { family, ...small, ...(family === 'diffusion' ? fast : {}) });
+    const out = await generateIn(gpu.page, { family, ...small, ...(family === 'diffusion' ? fast : {}) });
     assert(out.backend === 'webgpu', out.backend);
     checkImages(out, 4);
     gpuPixels[family] = out.pixels;
@@ -107,10 +112,7 @@ await test('CPU switch: same seed gives the same images as WebGPU within toleran
   const info = await gpu.page.evaluate(() => window.trilemma.setBackend('cpu'));
   assert(info.backend === 'cpu', info.backend);
   for (const family of ['gan', 'vae', 'diffusion']) {
-    const out = await gpu.page.evaluate(async (o) => {
-      const r = await window.trilemma.generate(o);
-      return { ...r, pixels: Array.from(r.pixels) };
-    }, { family, ...small, ...(family === 'diffusion' ? fast : {}) });
+    const out = await generateIn(gpu.page, { family, ...small, ...(family === 'diffusion' ? fast : {}) });
     assert(out.backend === 'cpu', out.backend);
     checkImages(out, 4);
     let worst = 0;
@@ -133,10 +135,7 @@ await test('without WebGPU the page falls back to the CPU with a visible notice'
   assert((await notice.textContent()).includes('WebGPU'), await notice.textContent());
   await cpu.page.waitForFunction(() => document.querySelector('#timing').textContent.includes('samples in'), null, { timeout: 300_000 });
   await cpu.page.screenshot({ path: join(shots, 'cpu-fallback.png'), fullPage: true });
-  const out = await cpu.page.evaluate(async () => {
-    const r = await window.trilemma.generate({ family: 'gan', n: 2 });
-    return { ...r, pixels: Array.from(r.pixels) };
-  });
+  const out = await generateIn(cpu.page, { family: 'gan', n: 2 });
   checkImages(out, 2);
 });
 await test('no console errors on the CPU page', async () => {
