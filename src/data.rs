@@ -134,7 +134,9 @@ pub struct Split {
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 impl Dataset {
@@ -190,7 +192,12 @@ impl Dataset {
         }
         let labels = body[20..20 + n].to_vec();
         let images = body[20 + n..].to_vec();
-        let data = Dataset { kind, labels, images, skipped };
+        let data = Dataset {
+            kind,
+            labels,
+            images,
+            skipped,
+        };
         data.check_counts().map_err(|why| corrupt(&why))?;
         Ok(data)
     }
@@ -199,10 +206,15 @@ impl Dataset {
     fn check_counts(&self) -> Result<(), String> {
         let mut counts = [0usize; CLASSES];
         for &l in &self.labels {
-            *counts.get_mut(l as usize).ok_or(format!("label {l} out of range"))? += 1;
+            *counts
+                .get_mut(l as usize)
+                .ok_or(format!("label {l} out of range"))? += 1;
         }
         if counts != self.kind.per_class() {
-            return Err(format!("class counts {counts:?}, expected {:?}", self.kind.per_class()));
+            return Err(format!(
+                "class counts {counts:?}, expected {:?}",
+                self.kind.per_class()
+            ));
         }
         Ok(())
     }
@@ -252,7 +264,9 @@ mod native {
         if let Some(dir) = std::env::var_os("TRILEMMA_DATA") {
             return PathBuf::from(dir);
         }
-        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."));
         home.join(".cache/trilemma/data")
     }
 
@@ -279,9 +293,16 @@ mod native {
         /// 784-long arrays of integers 0–255, where empty entries are skipped and counted.
         pub fn from_npm(kind: DatasetKind, package_dir: &Path) -> Result<Self, DataError> {
             let src = |m: String| DataError::Source(m);
-            let mut data = Dataset { kind, labels: Vec::new(), images: Vec::new(), skipped: 0 };
+            let mut data = Dataset {
+                kind,
+                labels: Vec::new(),
+                images: Vec::new(),
+                skipped: 0,
+            };
             for class in 0..CLASSES {
-                let path = package_dir.join(kind.npm_package().1).join(format!("{class}.json"));
+                let path = package_dir
+                    .join(kind.npm_package().1)
+                    .join(format!("{class}.json"));
                 let text = std::fs::read_to_string(&path)
                     .map_err(|e| src(format!("can't read {}: {e}", path.display())))?;
                 let json: serde_json::Value = serde_json::from_str(&text)
@@ -298,7 +319,9 @@ mod native {
                 let mut images: Vec<Vec<u8>> = Vec::new();
                 if entries.first().is_some_and(|e| e.is_array()) {
                     for e in entries {
-                        let e = e.as_array().ok_or_else(|| src(format!("{}: mixed entries", path.display())))?;
+                        let e = e
+                            .as_array()
+                            .ok_or_else(|| src(format!("{}: mixed entries", path.display())))?;
                         if e.is_empty() {
                             data.skipped += 1;
                             continue;
@@ -306,18 +329,26 @@ mod native {
                         images.push(e.iter().map(|v| pixel(v, 1.0)).collect::<Result<_, _>>()?);
                     }
                 } else {
-                    let flat: Vec<u8> = entries.iter().map(|v| pixel(v, 255.0)).collect::<Result<_, _>>()?;
+                    let flat: Vec<u8> = entries
+                        .iter()
+                        .map(|v| pixel(v, 255.0))
+                        .collect::<Result<_, _>>()?;
                     images.extend(flat.chunks(PIXELS).map(<[u8]>::to_vec));
                 }
                 for img in images {
                     if img.len() != PIXELS {
-                        return Err(src(format!("{}: an image of {} pixels", path.display(), img.len())));
+                        return Err(src(format!(
+                            "{}: an image of {} pixels",
+                            path.display(),
+                            img.len()
+                        )));
                     }
                     data.labels.push(class as u8);
                     data.images.extend_from_slice(&img);
                 }
             }
-            data.check_counts().map_err(|why| src(format!("{kind}: {why}")))?;
+            data.check_counts()
+                .map_err(|why| src(format!("{kind}: {why}")))?;
             Ok(data)
         }
     }
@@ -331,11 +362,20 @@ mod tests {
     use super::*;
 
     fn tiny(kind: DatasetKind) -> Dataset {
-        let labels: Vec<u8> =
-            kind.per_class().iter().enumerate().flat_map(|(c, &k)| vec![c as u8; k]).collect();
+        let labels: Vec<u8> = kind
+            .per_class()
+            .iter()
+            .enumerate()
+            .flat_map(|(c, &k)| vec![c as u8; k])
+            .collect();
         let n = labels.len();
         let images: Vec<u8> = (0..n * PIXELS).map(|i| (i * 31 % 256) as u8).collect();
-        Dataset { kind, labels, images, skipped: 2 }
+        Dataset {
+            kind,
+            labels,
+            images,
+            skipped: 2,
+        }
     }
 
     #[test]
@@ -352,12 +392,20 @@ mod tests {
         let bytes = tiny(DatasetKind::Mnist).encode();
         let mut flipped = bytes.clone();
         flipped[100] ^= 1;
-        for bad in [&bytes[..bytes.len() / 2], &flipped[..], &b"not a cache at all, just text"[..]] {
-            let err = Dataset::decode(DatasetKind::Mnist, bad).unwrap_err().to_string();
+        for bad in [
+            &bytes[..bytes.len() / 2],
+            &flipped[..],
+            &b"not a cache at all, just text"[..],
+        ] {
+            let err = Dataset::decode(DatasetKind::Mnist, bad)
+                .unwrap_err()
+                .to_string();
             assert!(err.contains("./x data"), "{err}");
         }
         // A sound file of the other dataset has the wrong class counts.
-        let err = Dataset::decode(DatasetKind::Fashion, &bytes).unwrap_err().to_string();
+        let err = Dataset::decode(DatasetKind::Fashion, &bytes)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("class counts"), "{err}");
     }
 

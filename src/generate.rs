@@ -3,9 +3,9 @@
 
 use crate::data::{CLASSES, DatasetKind};
 use crate::models::Family;
+use crate::models::class_tokens;
 use crate::models::diffusion::{Run, SampleOptions, Sampler, Start, T};
 use crate::models::weights::Model;
-use crate::models::class_tokens;
 use crate::rng::Rng;
 use burn::tensor::{Device, Tensor};
 
@@ -29,7 +29,14 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { class: None, seed: 0, n: 16, truncation: 1.0, temperature: 1.0, diffusion: SampleOptions::default() }
+        Self {
+            class: None,
+            seed: 0,
+            n: 16,
+            truncation: 1.0,
+            temperature: 1.0,
+            diffusion: SampleOptions::default(),
+        }
     }
 }
 
@@ -44,10 +51,16 @@ impl Options {
             return Err(format!("n must be 1–{MAX_N}, got {}", self.n));
         }
         if !(0.0..=1.5).contains(&self.truncation) {
-            return Err(format!("truncation must be in [0, 1.5], got {}", self.truncation));
+            return Err(format!(
+                "truncation must be in [0, 1.5], got {}",
+                self.truncation
+            ));
         }
         if !(0.0..=1.5).contains(&self.temperature) {
-            return Err(format!("temperature must be in [0, 1.5], got {}", self.temperature));
+            return Err(format!(
+                "temperature must be in [0, 1.5], got {}",
+                self.temperature
+            ));
         }
         self.diffusion.validate()
     }
@@ -110,13 +123,22 @@ impl Request {
         };
         let options = Options {
             class,
-            seed: self.seed.map_or(Ok(d.seed), |s| whole("seed", s, MAX_SEED as f64))?,
-            n: self.n.map_or(Ok(d.n as u64), |n| whole("n", n, MAX_N as f64))? as usize,
+            seed: self
+                .seed
+                .map_or(Ok(d.seed), |s| whole("seed", s, MAX_SEED as f64))?,
+            n: self
+                .n
+                .map_or(Ok(d.n as u64), |n| whole("n", n, MAX_N as f64))? as usize,
             truncation: self.truncation.unwrap_or(d.truncation),
             temperature: self.temperature.unwrap_or(d.temperature),
             diffusion: SampleOptions {
-                sampler: self.sampler.as_deref().map_or(Ok(d.diffusion.sampler), Sampler::parse)?,
-                steps: self.steps.map_or(Ok(d.diffusion.steps as u64), |s| whole("steps", s, T as f64))? as usize,
+                sampler: self
+                    .sampler
+                    .as_deref()
+                    .map_or(Ok(d.diffusion.sampler), Sampler::parse)?,
+                steps: self.steps.map_or(Ok(d.diffusion.steps as u64), |s| {
+                    whole("steps", s, T as f64)
+                })? as usize,
                 eta: self.eta.unwrap_or(d.diffusion.eta),
                 guidance: self.guidance.unwrap_or(d.diffusion.guidance),
             },
@@ -143,9 +165,14 @@ pub fn generate(model: &Model, options: &Options, device: &Device) -> Result<Ten
             let z = vae.draw_latents(&mut rng, options.n, options.temperature, device);
             vae.decode(z, classes)
         }
-        Model::Diffusion(unet) => {
-            Run::new(&options.classes(), options.diffusion, Start::Noise, options.seed, device)?.finish(unet)
-        }
+        Model::Diffusion(unet) => Run::new(
+            &options.classes(),
+            options.diffusion,
+            Start::Noise,
+            options.seed,
+            device,
+        )?
+        .finish(unet),
     })
 }
 
@@ -160,7 +187,6 @@ pub fn parse_class(s: &str) -> Result<Option<usize>, String> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,13 +196,31 @@ mod tests {
         let ok = Options::default();
         assert!(ok.validate().is_ok());
         let bad = [
-            Options { class: Some(10), ..ok },
+            Options {
+                class: Some(10),
+                ..ok
+            },
             Options { n: 0, ..ok },
             Options { n: 65, ..ok },
-            Options { truncation: 1.6, ..ok },
-            Options { truncation: f32::NAN, ..ok },
-            Options { temperature: -0.1, ..ok },
-            Options { diffusion: SampleOptions { steps: 0, ..ok.diffusion }, ..ok },
+            Options {
+                truncation: 1.6,
+                ..ok
+            },
+            Options {
+                truncation: f32::NAN,
+                ..ok
+            },
+            Options {
+                temperature: -0.1,
+                ..ok
+            },
+            Options {
+                diffusion: SampleOptions {
+                    steps: 0,
+                    ..ok.diffusion
+                },
+                ..ok
+            },
         ];
         for o in bad {
             assert!(o.validate().is_err(), "{o:?}");
@@ -185,24 +229,59 @@ mod tests {
 
     #[test]
     fn requests_take_defaults_and_refuse_bad_values() {
-        let r = Request { family: Some("gan".into()), class: Some(ClassValue::Number(3.0)), ..Default::default() };
+        let r = Request {
+            family: Some("gan".into()),
+            class: Some(ClassValue::Number(3.0)),
+            ..Default::default()
+        };
         assert_eq!(r.model(), Ok((Family::Gan, DatasetKind::Mnist)));
         let o = r.options().unwrap();
         assert_eq!((o.class, o.n, o.seed), (Some(3), 16, 0));
         let bad = [
-            Request { class: Some(ClassValue::Number(3.5)), ..Default::default() },
-            Request { class: Some(ClassValue::Name("cat".into())), ..Default::default() },
-            Request { seed: Some(-1.0), ..Default::default() },
-            Request { seed: Some(1e300), ..Default::default() },
-            Request { n: Some(1e9), ..Default::default() },
-            Request { steps: Some(2.5), ..Default::default() },
-            Request { sampler: Some("euler".into()), ..Default::default() },
-            Request { eta: Some(2.0), ..Default::default() },
+            Request {
+                class: Some(ClassValue::Number(3.5)),
+                ..Default::default()
+            },
+            Request {
+                class: Some(ClassValue::Name("cat".into())),
+                ..Default::default()
+            },
+            Request {
+                seed: Some(-1.0),
+                ..Default::default()
+            },
+            Request {
+                seed: Some(1e300),
+                ..Default::default()
+            },
+            Request {
+                n: Some(1e9),
+                ..Default::default()
+            },
+            Request {
+                steps: Some(2.5),
+                ..Default::default()
+            },
+            Request {
+                sampler: Some("euler".into()),
+                ..Default::default()
+            },
+            Request {
+                eta: Some(2.0),
+                ..Default::default()
+            },
         ];
         for r in bad {
             assert!(r.options().is_err(), "{r:?}");
         }
-        assert!(Request { family: Some("flow".into()), ..Default::default() }.model().is_err());
+        assert!(
+            Request {
+                family: Some("flow".into()),
+                ..Default::default()
+            }
+            .model()
+            .is_err()
+        );
     }
 
     #[test]

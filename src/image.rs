@@ -4,7 +4,10 @@ use crate::data::SIDE;
 
 /// Converts values in [0, 1] to bytes (values outside are clamped).
 pub fn to_bytes(values: &[f32]) -> Vec<u8> {
-    values.iter().map(|&v| (v.clamp(0.0, 1.0) * 255.0).round() as u8).collect()
+    values
+        .iter()
+        .map(|&v| (v.clamp(0.0, 1.0) * 255.0).round() as u8)
+        .collect()
 }
 
 /// Lays out `n` square images of `SIDE`² gray bytes in a grid of `cols` columns with `gap` black pixels
@@ -16,9 +19,13 @@ pub fn grid(images: &[u8], cols: usize, gap: usize) -> (usize, usize, Vec<u8>) {
     let (w, h) = (cols * (SIDE + gap) + gap, rows * (SIDE + gap) + gap);
     let mut out = vec![0u8; w * h];
     for (i, img) in images.chunks_exact(SIDE * SIDE).enumerate() {
-        let (x0, y0) = (gap + (i % cols) * (SIDE + gap), gap + (i / cols) * (SIDE + gap));
+        let (x0, y0) = (
+            gap + (i % cols) * (SIDE + gap),
+            gap + (i / cols) * (SIDE + gap),
+        );
         for y in 0..SIDE {
-            out[(y0 + y) * w + x0..(y0 + y) * w + x0 + SIDE].copy_from_slice(&img[y * SIDE..(y + 1) * SIDE]);
+            out[(y0 + y) * w + x0..(y0 + y) * w + x0 + SIDE]
+                .copy_from_slice(&img[y * SIDE..(y + 1) * SIDE]);
         }
     }
     (w, h, out)
@@ -47,7 +54,11 @@ pub fn write_png(
 ) -> std::io::Result<()> {
     let file = std::io::BufWriter::new(std::fs::File::create(path)?);
     let mut enc = png::Encoder::new(file, w as u32, h as u32);
-    enc.set_color(if channels == 3 { png::ColorType::Rgb } else { png::ColorType::Grayscale });
+    enc.set_color(if channels == 3 {
+        png::ColorType::Rgb
+    } else {
+        png::ColorType::Grayscale
+    });
     enc.set_depth(png::BitDepth::Eight);
     enc.write_header()
         .and_then(|mut wr| wr.write_image_data(pixels))
@@ -60,7 +71,9 @@ mod tests {
 
     #[test]
     fn grid_places_each_image_in_its_cell() {
-        let imgs: Vec<u8> = (0..3).flat_map(|i| vec![10 * (i as u8 + 1); SIDE * SIDE]).collect();
+        let imgs: Vec<u8> = (0..3)
+            .flat_map(|i| vec![10 * (i as u8 + 1); SIDE * SIDE])
+            .collect();
         let (w, h, px) = grid(&imgs, 2, 1);
         assert_eq!((w, h), (2 * 29 + 1, 2 * 29 + 1));
         assert_eq!(px[w + 1], 10);
@@ -72,6 +85,9 @@ mod tests {
 
     #[test]
     fn to_bytes_clamps() {
-        assert_eq!(to_bytes(&[-1.0, 0.0, 0.5, 1.0, 2.0]), vec![0, 0, 128, 255, 255]);
+        assert_eq!(
+            to_bytes(&[-1.0, 0.0, 0.5, 1.0, 2.0]),
+            vec![0, 0, 128, 255, 255]
+        );
     }
 }

@@ -37,9 +37,17 @@ impl Engine {
                 .await
                 .map_err(|e| js_err(format!("WebGPU is not available: {e}")))?,
             "cpu" => Device::flex(),
-            other => return Err(js_err(format!("unknown backend `{other}` (expected `webgpu` or `cpu`)"))),
+            other => {
+                return Err(js_err(format!(
+                    "unknown backend `{other}` (expected `webgpu` or `cpu`)"
+                )));
+            }
         };
-        Ok(Engine { device, backend, models: HashMap::new() })
+        Ok(Engine {
+            device,
+            backend,
+            models: HashMap::new(),
+        })
     }
 
     #[wasm_bindgen(getter)]
@@ -60,7 +68,8 @@ impl Engine {
     /// temperature, sampler, steps, eta, guidance); resolves to `{n, width, height, pixels}` with `pixels`
     /// n·28·28 gray bytes.
     pub async fn generate(&self, options: JsValue) -> Result<JsValue, JsError> {
-        let request: Request = serde_wasm_bindgen::from_value(options).map_err(|e| js_err(format!("bad options: {e}")))?;
+        let request: Request = serde_wasm_bindgen::from_value(options)
+            .map_err(|e| js_err(format!("bad options: {e}")))?;
         let (family, dataset) = request.model().map_err(js_err)?;
         let options = request.options().map_err(js_err)?;
         let file = self
@@ -68,8 +77,13 @@ impl Engine {
             .get(&(family, dataset))
             .ok_or_else(|| js_err(format!("the {family}-{dataset} model is not loaded")))?;
         let x = generate::generate(&file.model, &options, &self.device).map_err(js_err)?;
-        let data = x.into_data_async().await.map_err(|e| js_err(format!("{e:?}")))?;
-        let values = data.try_to_vec::<f32>().map_err(|e| js_err(format!("{e:?}")))?;
+        let data = x
+            .into_data_async()
+            .await
+            .map_err(|e| js_err(format!("{e:?}")))?;
+        let values = data
+            .try_to_vec::<f32>()
+            .map_err(|e| js_err(format!("{e:?}")))?;
         let result = js_sys::Object::new();
         let set = |k: &str, v: JsValue| js_sys::Reflect::set(&result, &k.into(), &v).map(|_| ());
         set("n", options.n.into()).map_err(|_| js_err("can't build the result"))?;

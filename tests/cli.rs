@@ -3,8 +3,14 @@
 use std::process::Command;
 
 fn run(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_trilemma")).args(args).output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out = Command::new(env!("CARGO_BIN_EXE_trilemma"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -12,7 +18,8 @@ fn bad_arguments_and_bad_weight_files_fail_clearly() {
     let dir = std::env::temp_dir().join(format!("trilemma-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let truncated = dir.join("truncated.bpk");
-    let shipped = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/models/vae-mnist.bpk")).unwrap();
+    let shipped =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/models/vae-mnist.bpk")).unwrap();
     std::fs::write(&truncated, &shipped[..shipped.len() / 2]).unwrap();
     let foreign = dir.join("foreign.bpk");
     std::fs::write(&foreign, b"GIF89a this is not a model").unwrap();
@@ -22,21 +29,81 @@ fn bad_arguments_and_bad_weight_files_fail_clearly() {
     let cases: &[(&[&str], &str)] = &[
         (&["sample", "flow", "--dataset", "mnist"], "unknown family"),
         (&["sample", "vae", "--dataset", "cifar"], "unknown dataset"),
-        (&["sample", "vae", "--dataset", "mnist", "--n", "many"], "--n"),
-        (&["sample", "vae", "--dataset", "mnist", "--n", "0", "--weights", vae_mnist], "n must be"),
-        (&["sample", "vae", "--dataset", "mnist", "--class", "11"], "class"),
-        (&["sample", "vae", "--dataset", "mnist", "--frobnicate", "1"], "unknown option"),
-        (&["sample", "vae", "--dataset", "mnist", "--weights", "/nonexistent/x.bpk"], "can't read"),
-        (&["sample", "vae", "--dataset", "mnist", "--weights", truncated], "not a usable trilemma model file"),
-        (&["sample", "vae", "--dataset", "mnist", "--weights", foreign], "not a usable trilemma model file"),
-        (&["sample", "gan", "--dataset", "mnist", "--weights", vae_mnist], "holds a vae-mnist model"),
-        (&["train", "gan", "--dataset", "mnist", "--batch", "0"], "--batch"),
+        (
+            &["sample", "vae", "--dataset", "mnist", "--n", "many"],
+            "--n",
+        ),
+        (
+            &[
+                "sample",
+                "vae",
+                "--dataset",
+                "mnist",
+                "--n",
+                "0",
+                "--weights",
+                vae_mnist,
+            ],
+            "n must be",
+        ),
+        (
+            &["sample", "vae", "--dataset", "mnist", "--class", "11"],
+            "class",
+        ),
+        (
+            &["sample", "vae", "--dataset", "mnist", "--frobnicate", "1"],
+            "unknown option",
+        ),
+        (
+            &[
+                "sample",
+                "vae",
+                "--dataset",
+                "mnist",
+                "--weights",
+                "/nonexistent/x.bpk",
+            ],
+            "can't read",
+        ),
+        (
+            &[
+                "sample",
+                "vae",
+                "--dataset",
+                "mnist",
+                "--weights",
+                truncated,
+            ],
+            "not a usable trilemma model file",
+        ),
+        (
+            &["sample", "vae", "--dataset", "mnist", "--weights", foreign],
+            "not a usable trilemma model file",
+        ),
+        (
+            &[
+                "sample",
+                "gan",
+                "--dataset",
+                "mnist",
+                "--weights",
+                vae_mnist,
+            ],
+            "holds a vae-mnist model",
+        ),
+        (
+            &["train", "gan", "--dataset", "mnist", "--batch", "0"],
+            "--batch",
+        ),
         (&["bogus"], "usage"),
     ];
     for (args, expect) in cases {
         let (ok, err) = run(args);
         assert!(!ok, "{args:?} succeeded");
-        assert!(err.contains(expect), "{args:?}: expected `{expect}` in {err:?}");
+        assert!(
+            err.contains(expect),
+            "{args:?}: expected `{expect}` in {err:?}"
+        );
         assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
     }
     std::fs::remove_dir_all(dir).ok();
@@ -45,7 +112,20 @@ fn bad_arguments_and_bad_weight_files_fail_clearly() {
 #[test]
 fn sample_writes_a_png_grid() {
     let out = std::env::temp_dir().join(format!("trilemma-sample-{}.png", std::process::id()));
-    let (ok, err) = run(&["sample", "vae", "--dataset", "mnist", "--n", "9", "--class", "3", "--temperature", "0.8", "--out", out.to_str().unwrap()]);
+    let (ok, err) = run(&[
+        "sample",
+        "vae",
+        "--dataset",
+        "mnist",
+        "--n",
+        "9",
+        "--class",
+        "3",
+        "--temperature",
+        "0.8",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(ok, "{err}");
     let bytes = std::fs::read(&out).unwrap();
     assert_eq!(&bytes[1..4], b"PNG");

@@ -9,7 +9,9 @@ use trilemma::models::diffusion::{SampleOptions, Sampler};
 use trilemma::models::weights::{ModelFile, file_name};
 
 fn model_bytes(family: Family, dataset: DatasetKind) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join(file_name(family, dataset));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("models")
+        .join(file_name(family, dataset));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{} is missing: {e}", path.display()))
 }
 
@@ -25,11 +27,17 @@ fn every_shipped_model_loads_and_damaged_copies_are_refused() {
             assert_eq!((file.family, file.dataset), (family, dataset));
             assert!(file.step > 0);
             for cut in [16, bytes.len() / 2, bytes.len() - 3] {
-                assert!(ModelFile::from_bytes(bytes[..cut].to_vec(), &device).is_err(), "{family}-{dataset} cut at {cut}");
+                assert!(
+                    ModelFile::from_bytes(bytes[..cut].to_vec(), &device).is_err(),
+                    "{family}-{dataset} cut at {cut}"
+                );
             }
         }
     }
-    assert!(total <= 30_000_000, "shipped weights take {total} bytes, over the 30 MB budget");
+    assert!(
+        total <= 30_000_000,
+        "shipped weights take {total} bytes, over the 30 MB budget"
+    );
 }
 
 /// Share of samples of class c whose nearest test-set class mean (L2) is c's.
@@ -44,7 +52,12 @@ fn class_mean_accuracy(family: Family, dataset: DatasetKind, per_class: usize) -
             class: Some(class),
             n: per_class,
             seed: 11,
-            diffusion: SampleOptions { sampler: Sampler::Ddim, steps: 20, eta: 0.0, guidance: 1.0 },
+            diffusion: SampleOptions {
+                sampler: Sampler::Ddim,
+                steps: 20,
+                eta: 0.0,
+                guidance: 1.0,
+            },
             ..Options::default()
         };
         let x = generate(&file.model, &options, &device).unwrap();
@@ -52,7 +65,9 @@ fn class_mean_accuracy(family: Family, dataset: DatasetKind, per_class: usize) -
         for img in values.chunks_exact(PIXELS) {
             let nearest = (0..CLASSES)
                 .min_by(|&a, &b| {
-                    let d = |m: &[f32; PIXELS]| img.iter().zip(m).map(|(p, q)| (p - q).powi(2)).sum::<f32>();
+                    let d = |m: &[f32; PIXELS]| {
+                        img.iter().zip(m).map(|(p, q)| (p - q).powi(2)).sum::<f32>()
+                    };
                     d(&means[a]).total_cmp(&d(&means[b]))
                 })
                 .unwrap();
@@ -68,8 +83,15 @@ fn conditional_samples_land_nearest_their_class_mean() {
     for dataset in DatasetKind::ALL {
         for family in Family::ALL {
             let acc = class_mean_accuracy(family, dataset, 10);
-            eprintln!("{family}-{dataset}: {:.0}% nearest own class mean", acc * 100.0);
-            assert!(acc >= 0.5, "{family}-{dataset}: only {:.0}% of conditional samples look like their class", acc * 100.0);
+            eprintln!(
+                "{family}-{dataset}: {:.0}% nearest own class mean",
+                acc * 100.0
+            );
+            assert!(
+                acc >= 0.5,
+                "{family}-{dataset}: only {:.0}% of conditional samples look like their class",
+                acc * 100.0
+            );
         }
     }
 }
@@ -80,7 +102,14 @@ fn real_data_loads_with_the_documented_split() {
         let data = Dataset::load(dataset).expect("data cache (run ./x data)");
         let split = data.split();
         assert_eq!(split.test.len(), dataset.test_per_class() * CLASSES);
-        assert_eq!(data.skipped, if dataset == DatasetKind::Fashion { 2 } else { 0 });
+        assert_eq!(
+            data.skipped,
+            if dataset == DatasetKind::Fashion {
+                2
+            } else {
+                0
+            }
+        );
         // The yardstick of the test above: nearest train-set class mean on real test images.
         let means = data.class_means(&split.train);
         let hits = split
@@ -88,12 +117,20 @@ fn real_data_loads_with_the_documented_split() {
             .iter()
             .filter(|&&i| {
                 let img: Vec<f32> = data.image(i).iter().map(|&p| p as f32 / 255.0).collect();
-                let d = |m: &[f32; PIXELS]| img.iter().zip(m).map(|(p, q)| (p - q).powi(2)).sum::<f32>();
-                (0..CLASSES).min_by(|&a, &b| d(&means[a]).total_cmp(&d(&means[b]))).unwrap() == data.labels[i] as usize
+                let d = |m: &[f32; PIXELS]| {
+                    img.iter().zip(m).map(|(p, q)| (p - q).powi(2)).sum::<f32>()
+                };
+                (0..CLASSES)
+                    .min_by(|&a, &b| d(&means[a]).total_cmp(&d(&means[b])))
+                    .unwrap()
+                    == data.labels[i] as usize
             })
             .count();
         let acc = hits as f64 / split.test.len() as f64;
-        eprintln!("{dataset}: nearest class mean labels {:.1}% of real test images", acc * 100.0);
+        eprintln!(
+            "{dataset}: nearest class mean labels {:.1}% of real test images",
+            acc * 100.0
+        );
         assert!(acc > 0.6);
     }
 }

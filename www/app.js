@@ -2,7 +2,7 @@
 // happens in the wasm module (src/web.rs); this file only moves options in and pixels out.
 'use strict';
 
-(() => {
+function main() {
   const $ = (sel) => document.querySelector(sel);
   const form = $('#controls');
   const CLASS_NAMES = {
@@ -179,4 +179,8 @@
   ready.then(run);
 
   window.trilemma = { ready, generate, setBackend, drawGrid };
-})();
+}
+
+// The script is loaded from <head>: wait for the controls to exist.
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', main, { once: true });
+else main();

@@ -36,7 +36,11 @@ impl Default for Schedule {
 impl Schedule {
     /// ᾱ_t; t = -1 (the clean image) gives 1.
     pub fn alpha_bar(&self, t: isize) -> f64 {
-        if t < 0 { 1.0 } else { self.alpha_bar[t as usize] }
+        if t < 0 {
+            1.0
+        } else {
+            self.alpha_bar[t as usize]
+        }
     }
 
     /// Per-sample `[B, 1, 1, 1]` factors f(ᾱ_t) on `device`.
@@ -48,7 +52,8 @@ impl Schedule {
     /// x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε for a batch with one timestep each; x_0 in [-1, 1].
     pub fn noise(&self, x0: Tensor<4>, eps: Tensor<4>, ts: &[usize]) -> Tensor<4> {
         let device = x0.device();
-        x0 * self.per_sample(ts, f64::sqrt, &device) + eps * self.per_sample(ts, |a| (1.0 - a).sqrt(), &device)
+        x0 * self.per_sample(ts, f64::sqrt, &device)
+            + eps * self.per_sample(ts, |a| (1.0 - a).sqrt(), &device)
     }
 }
 
@@ -71,7 +76,9 @@ impl Sampler {
         match name {
             "ddpm" => Ok(Sampler::Ddpm),
             "ddim" => Ok(Sampler::Ddim),
-            _ => Err(format!("unknown sampler `{name}` (expected `ddpm` or `ddim`)")),
+            _ => Err(format!(
+                "unknown sampler `{name}` (expected `ddpm` or `ddim`)"
+            )),
         }
     }
 }
@@ -90,7 +97,12 @@ pub struct SampleOptions {
 
 impl Default for SampleOptions {
     fn default() -> Self {
-        Self { sampler: Sampler::Ddim, steps: 50, eta: 0.0, guidance: 1.0 }
+        Self {
+            sampler: Sampler::Ddim,
+            steps: 50,
+            eta: 0.0,
+            guidance: 1.0,
+        }
     }
 }
 
@@ -104,7 +116,10 @@ impl SampleOptions {
             return Err(format!("eta must be in [0, 1], got {}", self.eta));
         }
         if !(0.0..=20.0).contains(&self.guidance) {
-            return Err(format!("guidance must be in [0, 20], got {}", self.guidance));
+            return Err(format!(
+                "guidance must be in [0, 20], got {}",
+                self.guidance
+            ));
         }
         Ok(())
     }
@@ -188,7 +203,10 @@ impl Run {
         let noise = normal(&mut rng, [n, 1, 28, 28], device);
         let check = |image: &Tensor<4>| {
             if image.dims() != [n, 1, 28, 28] {
-                return Err(format!("expected images of shape [{n}, 1, 28, 28], got {:?}", image.dims()));
+                return Err(format!(
+                    "expected images of shape [{n}, 1, 28, 28], got {:?}",
+                    image.dims()
+                ));
             }
             Ok(())
         };
@@ -201,13 +219,21 @@ impl Run {
                 }
                 let t0 = (strength as f64 * T as f64).round() as usize;
                 let x0 = image * 2.0 - 1.0;
-                let x = if t0 == 0 { x0 } else { schedule.noise(x0, noise, &vec![t0 - 1; n]) };
+                let x = if t0 == 0 {
+                    x0
+                } else {
+                    schedule.noise(x0, noise, &vec![t0 - 1; n])
+                };
                 (x, options.timesteps(t0), None)
             }
             Start::Inpaint { image, mask } => {
                 check(&image)?;
                 check(&mask)?;
-                (noise, options.timesteps(T), Some((image * 2.0 - 1.0, mask.clamp(0.0, 1.0))))
+                (
+                    noise,
+                    options.timesteps(T),
+                    Some((image * 2.0 - 1.0, mask.clamp(0.0, 1.0))),
+                )
             }
         };
         let guided = options.guidance > 0.0 && classes.iter().any(Option::is_some);
@@ -276,7 +302,10 @@ impl Run {
     /// Takes the next step; `None` once the run is done.
     pub fn step(&mut self, unet: &Unet) -> Option<Step> {
         let &t = self.timesteps.get(self.index)?;
-        let t_prev = self.timesteps.get(self.index + 1).map_or(-1, |&p| p as isize);
+        let t_prev = self
+            .timesteps
+            .get(self.index + 1)
+            .map_or(-1, |&p| p as isize);
         let dims = self.x.dims();
         let device = self.x.device();
         if let Some((known, mask)) = &self.known {
@@ -284,19 +313,29 @@ impl Run {
             let noised = self.schedule.noise(known.clone(), eps, &vec![t; dims[0]]);
             self.x = noised * (mask.clone().neg() + 1.0) + self.x.clone() * mask.clone();
         }
-        let (a, a_prev) = (self.schedule.alpha_bar(t as isize), self.schedule.alpha_bar(t_prev));
+        let (a, a_prev) = (
+            self.schedule.alpha_bar(t as isize),
+            self.schedule.alpha_bar(t_prev),
+        );
         let eps = self.predict_noise(unet, self.x.clone(), t);
         // Predicted x_0, clipped to the data range; ε is then made consistent with the clipped x_0.
         let x0 = ((self.x.clone() - eps * (1.0 - a).sqrt()) / a.sqrt()).clamp(-1.0, 1.0);
         let eps = (self.x.clone() - x0.clone() * a.sqrt()) / (1.0 - a).sqrt();
-        let sigma = self.options.eta() * ((1.0 - a_prev) / (1.0 - a)).sqrt() * (1.0 - a / a_prev).sqrt();
-        let mut x = x0.clone() * a_prev.sqrt() + eps * (1.0 - a_prev - sigma * sigma).max(0.0).sqrt();
+        let sigma =
+            self.options.eta() * ((1.0 - a_prev) / (1.0 - a)).sqrt() * (1.0 - a / a_prev).sqrt();
+        let mut x =
+            x0.clone() * a_prev.sqrt() + eps * (1.0 - a_prev - sigma * sigma).max(0.0).sqrt();
         if sigma > 0.0 {
             x = x + normal(&mut self.rng, dims, &device) * sigma;
         }
         self.x = x;
         self.index += 1;
-        Some(Step { index: self.index - 1, t, x_t: self.images(), x0: (x0 + 1.0) / 2.0 })
+        Some(Step {
+            index: self.index - 1,
+            t,
+            x_t: self.images(),
+            x0: (x0 + 1.0) / 2.0,
+        })
     }
 
     /// Runs to the end and returns the images in [0, 1].
@@ -305,7 +344,6 @@ impl Run {
         self.images()
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -325,8 +363,15 @@ mod tests {
 
     #[test]
     fn timesteps_cover_the_range() {
-        let o = |sampler, steps| SampleOptions { sampler, steps, ..Default::default() };
-        assert_eq!(o(Sampler::Ddpm, 5).timesteps(T), (0..T).rev().collect::<Vec<_>>());
+        let o = |sampler, steps| SampleOptions {
+            sampler,
+            steps,
+            ..Default::default()
+        };
+        assert_eq!(
+            o(Sampler::Ddpm, 5).timesteps(T),
+            (0..T).rev().collect::<Vec<_>>()
+        );
         let ts = o(Sampler::Ddim, 10).timesteps(T);
         assert_eq!(ts, vec![900, 800, 700, 600, 500, 400, 300, 200, 100, 0]);
         assert_eq!(o(Sampler::Ddim, 10).timesteps(500).len(), 5);
@@ -334,7 +379,11 @@ mod tests {
     }
 
     fn tiny_unet(device: &Device) -> Unet {
-        UnetConfig::new().with_width(8).with_embed(16).with_time_features(8).init(device)
+        UnetConfig::new()
+            .with_width(8)
+            .with_embed(16)
+            .with_time_features(8)
+            .init(device)
     }
 
     fn pixels(x: Tensor<4>) -> Vec<f32> {
@@ -347,8 +396,17 @@ mod tests {
         let unet = tiny_unet(&device);
         let classes = [Some(1), None];
         let run = |eta, seed| {
-            let o = SampleOptions { sampler: Sampler::Ddim, steps: 4, eta, guidance: 2.0 };
-            pixels(Run::new(&classes, o, Start::Noise, seed, &device).unwrap().finish(&unet))
+            let o = SampleOptions {
+                sampler: Sampler::Ddim,
+                steps: 4,
+                eta,
+                guidance: 2.0,
+            };
+            pixels(
+                Run::new(&classes, o, Start::Noise, seed, &device)
+                    .unwrap()
+                    .finish(&unet),
+            )
         };
         assert_eq!(run(0.0, 7), run(0.0, 7));
         assert_eq!(run(1.0, 7), run(1.0, 7));
@@ -361,49 +419,114 @@ mod tests {
     fn sdedit_with_strength_zero_returns_the_input() {
         let device = Device::flex();
         let unet = tiny_unet(&device);
-        let image = Tensor::<4>::random([2, 1, 28, 28], burn::tensor::Distribution::Uniform(0.0, 1.0), &device);
-        let start = Start::Image { image: image.clone(), strength: 0.0 };
-        let run = Run::new(&[Some(3), Some(4)], SampleOptions::default(), start, 1, &device).unwrap();
+        let image = Tensor::<4>::random(
+            [2, 1, 28, 28],
+            burn::tensor::Distribution::Uniform(0.0, 1.0),
+            &device,
+        );
+        let start = Start::Image {
+            image: image.clone(),
+            strength: 0.0,
+        };
+        let run = Run::new(
+            &[Some(3), Some(4)],
+            SampleOptions::default(),
+            start,
+            1,
+            &device,
+        )
+        .unwrap();
         assert!(run.is_empty());
         let out = pixels(run.finish(&unet));
-        assert!(out.iter().zip(pixels(image)).all(|(a, b)| (a - b).abs() < 1e-6));
+        assert!(
+            out.iter()
+                .zip(pixels(image))
+                .all(|(a, b)| (a - b).abs() < 1e-6)
+        );
     }
 
     #[test]
     fn inpainting_keeps_the_known_region() {
         let device = Device::flex();
         let unet = tiny_unet(&device);
-        let image = Tensor::<4>::random([1, 1, 28, 28], burn::tensor::Distribution::Uniform(0.0, 1.0), &device);
+        let image = Tensor::<4>::random(
+            [1, 1, 28, 28],
+            burn::tensor::Distribution::Uniform(0.0, 1.0),
+            &device,
+        );
         // Regenerate the left half only.
-        let mask: Vec<f32> = (0..784).map(|i| if i % 28 < 14 { 1.0 } else { 0.0 }).collect();
+        let mask: Vec<f32> = (0..784)
+            .map(|i| if i % 28 < 14 { 1.0 } else { 0.0 })
+            .collect();
         let mask = Tensor::<4>::from_data(TensorData::new(mask.clone(), [1, 1, 28, 28]), &device);
-        let start = Start::Inpaint { image: image.clone(), mask };
-        let o = SampleOptions { steps: 5, ..Default::default() };
-        let out = pixels(Run::new(&[Some(2)], o, start, 3, &device).unwrap().finish(&unet));
+        let start = Start::Inpaint {
+            image: image.clone(),
+            mask,
+        };
+        let o = SampleOptions {
+            steps: 5,
+            ..Default::default()
+        };
+        let out = pixels(
+            Run::new(&[Some(2)], o, start, 3, &device)
+                .unwrap()
+                .finish(&unet),
+        );
         let before = pixels(image);
         for i in 0..784 {
             if i % 28 >= 14 {
                 assert!((out[i] - before[i]).abs() < 1e-5, "pixel {i} changed");
             }
         }
-        assert!((0..784).filter(|i| i % 28 < 14).any(|i| (out[i] - before[i]).abs() > 1e-3));
+        assert!(
+            (0..784)
+                .filter(|i| i % 28 < 14)
+                .any(|i| (out[i] - before[i]).abs() > 1e-3)
+        );
     }
 
     #[test]
     fn bad_knobs_are_refused() {
         let device = Device::flex();
         let bad = [
-            SampleOptions { steps: 0, ..Default::default() },
-            SampleOptions { steps: 1001, ..Default::default() },
-            SampleOptions { eta: 1.5, ..Default::default() },
-            SampleOptions { guidance: -1.0, ..Default::default() },
-            SampleOptions { eta: f32::NAN, ..Default::default() },
+            SampleOptions {
+                steps: 0,
+                ..Default::default()
+            },
+            SampleOptions {
+                steps: 1001,
+                ..Default::default()
+            },
+            SampleOptions {
+                eta: 1.5,
+                ..Default::default()
+            },
+            SampleOptions {
+                guidance: -1.0,
+                ..Default::default()
+            },
+            SampleOptions {
+                eta: f32::NAN,
+                ..Default::default()
+            },
         ];
         for o in bad {
-            assert!(Run::new(&[None], o, Start::Noise, 0, &device).is_err(), "{o:?}");
+            assert!(
+                Run::new(&[None], o, Start::Noise, 0, &device).is_err(),
+                "{o:?}"
+            );
         }
         let wrong = Tensor::<4>::zeros([1, 1, 14, 14], &device);
-        let err = Run::new(&[None], SampleOptions::default(), Start::Image { image: wrong, strength: 0.5 }, 0, &device);
+        let err = Run::new(
+            &[None],
+            SampleOptions::default(),
+            Start::Image {
+                image: wrong,
+                strength: 0.5,
+            },
+            0,
+            &device,
+        );
         assert!(err.unwrap_err().contains("shape"));
     }
 }

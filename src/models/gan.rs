@@ -9,7 +9,9 @@ use crate::rng::Rng;
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
-use burn::nn::{Embedding, EmbeddingConfig, GroupNorm, GroupNormConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::nn::{
+    Embedding, EmbeddingConfig, GroupNorm, GroupNormConfig, Linear, LinearConfig, PaddingConfig2d,
+};
 use burn::tensor::activation::{leaky_relu, relu, tanh};
 use burn::tensor::{Device, Int, Tensor};
 
@@ -60,7 +62,10 @@ pub struct Discriminator {
 }
 
 fn up(c_in: usize, c_out: usize, device: &Device) -> ConvTranspose2d {
-    ConvTranspose2dConfig::new([c_in, c_out], [4, 4]).with_stride([2, 2]).with_padding([1, 1]).init(device)
+    ConvTranspose2dConfig::new([c_in, c_out], [4, 4])
+        .with_stride([2, 2])
+        .with_padding([1, 1])
+        .init(device)
 }
 
 fn down(c_in: usize, c_out: usize, kernel: usize, device: &Device) -> Conv2d {
@@ -72,7 +77,10 @@ fn down(c_in: usize, c_out: usize, kernel: usize, device: &Device) -> Conv2d {
 
 impl GanConfig {
     pub fn init(&self, device: &Device) -> Gan {
-        Gan { generator: self.init_generator(device), discriminator: self.init_discriminator(device) }
+        Gan {
+            generator: self.init_generator(device),
+            discriminator: self.init_discriminator(device),
+        }
     }
 
     pub fn init_generator(&self, device: &Device) -> Generator {
@@ -101,7 +109,10 @@ impl GanConfig {
             conv3: down(2 * w, 4 * w, 3, device),
             score: LinearConfig::new(4 * w * 16, 1).init(device),
             embed: EmbeddingConfig::new(CLASS_TOKENS, 4 * w * 16)
-                .with_initializer(burn::nn::Initializer::Normal { mean: 0.0, std: 0.02 })
+                .with_initializer(burn::nn::Initializer::Normal {
+                    mean: 0.0,
+                    std: 0.02,
+                })
                 .init(device),
         }
     }
@@ -112,7 +123,10 @@ impl Generator {
     pub fn forward(&self, z: Tensor<2>, classes: Tensor<1, Int>) -> Tensor<4> {
         let b = z.dims()[0];
         let e = self.embed.forward(classes.unsqueeze_dim(1)).squeeze_dim(1); // [B, embed]
-        let h = self.project.forward(Tensor::cat(vec![z, e], 1)).reshape([b, 4 * self.width, 7, 7]);
+        let h = self
+            .project
+            .forward(Tensor::cat(vec![z, e], 1))
+            .reshape([b, 4 * self.width, 7, 7]);
         let h = relu(self.norm0.forward(h));
         let h = relu(self.norm1.forward(self.up1.forward(h))); // [B, 2w, 14, 14]
         let h = relu(self.norm2.forward(self.up2.forward(h))); // [B, w, 28, 28]

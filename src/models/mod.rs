@@ -42,7 +42,9 @@ impl Family {
         Self::ALL
             .into_iter()
             .find(|f| f.name() == name)
-            .ok_or_else(|| format!("unknown family `{name}` (expected `gan`, `vae` or `diffusion`)"))
+            .ok_or_else(|| {
+                format!("unknown family `{name}` (expected `gan`, `vae` or `diffusion`)")
+            })
     }
 }
 
@@ -54,7 +56,10 @@ impl fmt::Display for Family {
 
 /// Class tokens for a batch: `None` is the "no class" token.
 pub fn class_tokens(classes: &[Option<usize>], device: &Device) -> Tensor<1, Int> {
-    let tokens: Vec<i64> = classes.iter().map(|c| c.unwrap_or(NULL_CLASS) as i64).collect();
+    let tokens: Vec<i64> = classes
+        .iter()
+        .map(|c| c.unwrap_or(NULL_CLASS) as i64)
+        .collect();
     Tensor::from_data(TensorData::new(tokens, [classes.len()]), device)
 }
 

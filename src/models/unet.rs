@@ -4,7 +4,9 @@ use super::CLASS_TOKENS;
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
-use burn::nn::{Embedding, EmbeddingConfig, GroupNorm, GroupNormConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::nn::{
+    Embedding, EmbeddingConfig, GroupNorm, GroupNormConfig, Linear, LinearConfig, PaddingConfig2d,
+};
 use burn::tensor::activation::silu;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
@@ -89,7 +91,10 @@ impl UnetConfig {
     pub fn init(&self, device: &Device) -> Unet {
         let (w, e) = (self.width, self.embed);
         let up = |c: usize| {
-            ConvTranspose2dConfig::new([c, c], [4, 4]).with_stride([2, 2]).with_padding([1, 1]).init(device)
+            ConvTranspose2dConfig::new([c, c], [4, 4])
+                .with_stride([2, 2])
+                .with_padding([1, 1])
+                .init(device)
         };
         Unet {
             time1: LinearConfig::new(self.time_features, e).init(device),
@@ -116,7 +121,9 @@ impl Unet {
     /// Sinusoidal features of timesteps `t` `[B]` → `[B, time_features]`.
     fn time_embedding(&self, t: Tensor<1>) -> Tensor<2> {
         let half = self.time_features / 2;
-        let freqs: Vec<f32> = (0..half).map(|i| (-(10_000f32.ln()) * i as f32 / half as f32).exp()).collect();
+        let freqs: Vec<f32> = (0..half)
+            .map(|i| (-(10_000f32.ln()) * i as f32 / half as f32).exp())
+            .collect();
         let freqs = Tensor::<1>::from_data(TensorData::new(freqs, [half]), &t.device());
         let args = t.unsqueeze_dim::<2>(1) * freqs.unsqueeze_dim(0); // [B, half]
         Tensor::cat(vec![args.clone().sin(), args.cos()], 1)
@@ -125,14 +132,28 @@ impl Unet {
     /// x_t `[B, 1, 28, 28]` (data scaled to [-1, 1] then noised), timesteps `[B]` (0-based, as floats),
     /// classes `[B]` → predicted noise ε `[B, 1, 28, 28]`.
     pub fn forward(&self, x: Tensor<4>, t: Tensor<1>, classes: Tensor<1, Int>) -> Tensor<4> {
-        let temb = self.time2.forward(silu(self.time1.forward(self.time_embedding(t))));
-        let emb = temb + self.class_embed.forward(classes.unsqueeze_dim(1)).squeeze_dim(1); // [B, E]
+        let temb = self
+            .time2
+            .forward(silu(self.time1.forward(self.time_embedding(t))));
+        let emb = temb
+            + self
+                .class_embed
+                .forward(classes.unsqueeze_dim(1))
+                .squeeze_dim(1); // [B, E]
         let h = self.stem.forward(x); // [B, w, 28, 28]
         let s0 = self.down0.forward(h, emb.clone()); // [B, w, 28, 28]
-        let s1 = self.down1.forward(self.pool0.forward(s0.clone()), emb.clone()); // [B, 2w, 14, 14]
-        let h = self.mid.forward(self.pool1.forward(s1.clone()), emb.clone()); // [B, 2w, 7, 7]
-        let h = self.dec1.forward(Tensor::cat(vec![self.up1.forward(h), s1], 1), emb.clone()); // [B, 2w, 14, 14]
-        let h = self.dec0.forward(Tensor::cat(vec![self.up0.forward(h), s0], 1), emb); // [B, w, 28, 28]
+        let s1 = self
+            .down1
+            .forward(self.pool0.forward(s0.clone()), emb.clone()); // [B, 2w, 14, 14]
+        let h = self
+            .mid
+            .forward(self.pool1.forward(s1.clone()), emb.clone()); // [B, 2w, 7, 7]
+        let h = self
+            .dec1
+            .forward(Tensor::cat(vec![self.up1.forward(h), s1], 1), emb.clone()); // [B, 2w, 14, 14]
+        let h = self
+            .dec0
+            .forward(Tensor::cat(vec![self.up0.forward(h), s0], 1), emb); // [B, w, 28, 28]
         self.out.forward(silu(self.out_norm.forward(h)))
     }
 }

@@ -63,7 +63,10 @@ impl VaeConfig {
                 .init(device)
         };
         let up = |c_in, c_out| {
-            ConvTranspose2dConfig::new([c_in, c_out], [4, 4]).with_stride([2, 2]).with_padding([1, 1]).init(device)
+            ConvTranspose2dConfig::new([c_in, c_out], [4, 4])
+                .with_stride([2, 2])
+                .with_padding([1, 1])
+                .init(device)
         };
         Vae {
             enc_conv1: conv(1, w),
@@ -92,8 +95,14 @@ impl Vae {
         let b = images.dims()[0];
         let h = silu(self.enc_conv1.forward(images)); // [B, w, 14, 14]
         let h = silu(self.enc_conv2.forward(h)); // [B, 2w, 7, 7]
-        let e = self.enc_embed.forward(classes.unsqueeze_dim(1)).squeeze_dim(1);
-        let h = silu(self.enc_hidden.forward(Tensor::cat(vec![h.reshape([b as i32, -1]), e], 1)));
+        let e = self
+            .enc_embed
+            .forward(classes.unsqueeze_dim(1))
+            .squeeze_dim(1);
+        let h = silu(
+            self.enc_hidden
+                .forward(Tensor::cat(vec![h.reshape([b as i32, -1]), e], 1)),
+        );
         let out = self.enc_out.forward(h); // [B, 2·latent]
         Posterior {
             mean: out.clone().narrow(1, 0, self.latent),
@@ -104,7 +113,10 @@ impl Vae {
     /// z `[B, latent]`, classes `[B]` → pixel logits `[B, 1, 28, 28]`.
     pub fn decode_logits(&self, z: Tensor<2>, classes: Tensor<1, Int>) -> Tensor<4> {
         let b = z.dims()[0];
-        let e = self.dec_embed.forward(classes.unsqueeze_dim(1)).squeeze_dim(1);
+        let e = self
+            .dec_embed
+            .forward(classes.unsqueeze_dim(1))
+            .squeeze_dim(1);
         let h = silu(self.dec_hidden.forward(Tensor::cat(vec![z, e], 1)));
         let h = silu(self.dec_project.forward(h)).reshape([b, 2 * self.width, 7, 7]);
         let h = silu(self.dec_up1.forward(h)); // [B, w, 14, 14]
@@ -118,7 +130,13 @@ impl Vae {
 
     /// Prior samples z = temperature · ε, ε ~ N(0, I) (temperature 1: the model's own distribution; lower:
     /// closer to the "average" image, less diverse).
-    pub fn draw_latents(&self, rng: &mut Rng, n: usize, temperature: f32, device: &Device) -> Tensor<2> {
+    pub fn draw_latents(
+        &self,
+        rng: &mut Rng,
+        n: usize,
+        temperature: f32,
+        device: &Device,
+    ) -> Tensor<2> {
         normal(rng, [n, self.latent], device).mul_scalar(temperature)
     }
 }

@@ -80,24 +80,45 @@ impl ModelFile {
     pub fn from_bytes(bytes: Vec<u8>, device: &Device) -> Result<Self, WeightsError> {
         let bad = |why: String| WeightsError(format!("not a usable trilemma model file: {why}"));
         let bytes = Bytes::from_bytes_vec(bytes);
-        let meta: BTreeMap<String, String> =
-            Reader::from_bytes(bytes.clone()).map_err(|e| bad(e.to_string()))?.metadata().clone();
-        let field = |key: &str| meta.get(key).ok_or_else(|| bad(format!("metadata `{key}` missing")));
+        let meta: BTreeMap<String, String> = Reader::from_bytes(bytes.clone())
+            .map_err(|e| bad(e.to_string()))?
+            .metadata()
+            .clone();
+        let field = |key: &str| {
+            meta.get(key)
+                .ok_or_else(|| bad(format!("metadata `{key}` missing")))
+        };
         let family = Family::parse(field(KEY_FAMILY)?).map_err(bad)?;
         let dataset = DatasetKind::parse(field(KEY_DATASET)?).map_err(bad)?;
-        let step = field(KEY_STEP)?.parse().map_err(|_| bad("bad step".into()))?;
+        let step = field(KEY_STEP)?
+            .parse()
+            .map_err(|_| bad("bad step".into()))?;
         let config = field(KEY_CONFIG)?.clone();
         let json = config.as_bytes();
         let cfg_err = |e: burn::config::ConfigError| bad(format!("bad config: {e}"));
-        let mut store = BurnpackStore::from_bytes(Some(bytes)).with_from_adapter(FloatCastAdapter::to(DType::F32));
+        let mut store = BurnpackStore::from_bytes(Some(bytes))
+            .with_from_adapter(FloatCastAdapter::to(DType::F32));
         let model = match family {
-            Family::Gan => Model::Gan(load(GanConfig::load_binary(json).map_err(cfg_err)?.init(device), &mut store)?),
-            Family::Vae => Model::Vae(load(VaeConfig::load_binary(json).map_err(cfg_err)?.init(device), &mut store)?),
-            Family::Diffusion => {
-                Model::Diffusion(load(UnetConfig::load_binary(json).map_err(cfg_err)?.init(device), &mut store)?)
-            }
+            Family::Gan => Model::Gan(load(
+                GanConfig::load_binary(json).map_err(cfg_err)?.init(device),
+                &mut store,
+            )?),
+            Family::Vae => Model::Vae(load(
+                VaeConfig::load_binary(json).map_err(cfg_err)?.init(device),
+                &mut store,
+            )?),
+            Family::Diffusion => Model::Diffusion(load(
+                UnetConfig::load_binary(json).map_err(cfg_err)?.init(device),
+                &mut store,
+            )?),
         };
-        Ok(Self { family, dataset, step, config, model })
+        Ok(Self {
+            family,
+            dataset,
+            step,
+            config,
+            model,
+        })
     }
 
     /// Serialises with weights in f16.
@@ -114,7 +135,9 @@ impl ModelFile {
             Model::Diffusion(m) => m.save_into(&mut store),
         };
         saved.map_err(|e| WeightsError(format!("can't serialise the model: {e}")))?;
-        let bytes = store.get_bytes().map_err(|e| WeightsError(format!("can't serialise the model: {e}")))?;
+        let bytes = store
+            .get_bytes()
+            .map_err(|e| WeightsError(format!("can't serialise the model: {e}")))?;
         Ok(bytes.to_vec())
     }
 }
@@ -124,7 +147,9 @@ fn load<M: Module>(mut module: M, store: &mut BurnpackStore) -> Result<M, Weight
         .load_from(store)
         .map_err(|e| WeightsError(format!("weights don't fit the architecture: {e}")))?;
     if !result.is_success() || !result.missing.is_empty() {
-        return Err(WeightsError(format!("weights don't fit the architecture: {result}")));
+        return Err(WeightsError(format!(
+            "weights don't fit the architecture: {result}"
+        )));
     }
     Ok(module)
 }
@@ -152,14 +177,33 @@ mod tests {
         let device = Device::flex();
         let file = gan_file(&device);
         let back = ModelFile::from_bytes(file.to_bytes().unwrap(), &device).unwrap();
-        assert_eq!((back.family, back.dataset, back.step), (Family::Gan, DatasetKind::Mnist, 12));
-        let (Model::Gan(a), Model::Gan(b)) = (&file.model, &back.model) else { panic!("family changed") };
+        assert_eq!(
+            (back.family, back.dataset, back.step),
+            (Family::Gan, DatasetKind::Mnist, 12)
+        );
+        let (Model::Gan(a), Model::Gan(b)) = (&file.model, &back.model) else {
+            panic!("family changed")
+        };
         let z = Tensor::<2>::ones([1, 64], &device);
         let c = class_tokens(&[Some(4)], &device);
-        let x = a.generator.sample(z.clone(), c.clone(), 1.0).into_data().try_to_vec::<f32>().unwrap();
-        let y = b.generator.sample(z, c, 1.0).into_data().try_to_vec::<f32>().unwrap();
+        let x = a
+            .generator
+            .sample(z.clone(), c.clone(), 1.0)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        let y = b
+            .generator
+            .sample(z, c, 1.0)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
         assert_eq!(x.len(), SIDE * SIDE);
-        let worst = x.iter().zip(&y).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max);
+        let worst = x
+            .iter()
+            .zip(&y)
+            .map(|(p, q)| (p - q).abs())
+            .fold(0.0, f32::max);
         assert!(worst < 0.01, "f16 storage moved a pixel by {worst}");
     }
 
@@ -168,7 +212,10 @@ mod tests {
         let device = Device::flex();
         let bytes = gan_file(&device).to_bytes().unwrap();
         for cut in [0, 10, bytes.len() / 3, bytes.len() - 1] {
-            assert!(ModelFile::from_bytes(bytes[..cut].to_vec(), &device).is_err(), "cut at {cut}");
+            assert!(
+                ModelFile::from_bytes(bytes[..cut].to_vec(), &device).is_err(),
+                "cut at {cut}"
+            );
         }
         assert!(ModelFile::from_bytes(b"PNG\x89 certainly not a model".to_vec(), &device).is_err());
         // A file whose config says VAE but whose tensors are a GAN's.

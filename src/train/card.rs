@@ -5,9 +5,15 @@ use super::plot::LossLog;
 use crate::models::weights::{ModelFile, file_name};
 use std::fmt::Write;
 
-pub fn write(opts: &TrainOptions, file: &ModelFile, log: &LossLog, wall_seconds: f64) -> Result<(), String> {
+pub fn write(
+    opts: &TrainOptions,
+    file: &ModelFile,
+    log: &LossLog,
+    wall_seconds: f64,
+) -> Result<(), String> {
     let name = format!("{}-{}", opts.family, opts.dataset);
-    let size = std::fs::metadata(opts.out_dir.join(file_name(opts.family, opts.dataset))).map_or(0, |m| m.len());
+    let size = std::fs::metadata(opts.out_dir.join(file_name(opts.family, opts.dataset)))
+        .map_or(0, |m| m.len());
     let finals = log.final_means(200);
     let mut md = String::new();
     let _ = writeln!(md, "# {name}\n");
@@ -15,7 +21,12 @@ pub fn write(opts: &TrainOptions, file: &ModelFile, log: &LossLog, wall_seconds:
     let _ = writeln!(md, "| family | {} |", opts.family);
     let _ = writeln!(md, "| dataset | {} (train split) |", opts.dataset);
     let _ = writeln!(md, "| parameters | {} |", file.model.num_params());
-    let _ = writeln!(md, "| weights | `{}`, {:.2} MB, f16 |", file_name(opts.family, opts.dataset), size as f64 / 1e6);
+    let _ = writeln!(
+        md,
+        "| weights | `{}`, {:.2} MB, f16 |",
+        file_name(opts.family, opts.dataset),
+        size as f64 / 1e6
+    );
     let _ = writeln!(md, "| steps | {} |", file.step);
     let _ = writeln!(md, "| batch | {} |", opts.batch);
     let _ = writeln!(md, "| seed | {} |", opts.seed);
@@ -36,9 +47,15 @@ pub fn write(opts: &TrainOptions, file: &ModelFile, log: &LossLog, wall_seconds:
          (diffusion: DDIM 50 steps, η 0, guidance 1).\n",
         opts.dataset.class_names().join(", ")
     );
-    let _ = writeln!(md, "## Loss\n\n![loss curve]({name}.loss.png)\n\nRaw log: [`{name}.loss.csv`]({name}.loss.csv).\n");
-    let _ = writeln!(md, "## Reproduce\n\n```sh\n./x data\ncargo run --release -- train {} --dataset {} --steps {} --batch {} --seed {}\n```",
-        opts.family, opts.dataset, opts.steps, opts.batch, opts.seed);
+    let _ = writeln!(
+        md,
+        "## Loss\n\n![loss curve]({name}.loss.png)\n\nRaw log: [`{name}.loss.csv`]({name}.loss.csv).\n"
+    );
+    let _ = writeln!(
+        md,
+        "## Reproduce\n\n```sh\n./x data\ncargo run --release -- train {} --dataset {} --steps {} --batch {} --seed {}\n```",
+        opts.family, opts.dataset, opts.steps, opts.batch, opts.seed
+    );
     let path = opts.out_dir.join(format!("{name}.md"));
     std::fs::write(&path, md).map_err(|e| format!("{}: {e}", path.display()))
 }

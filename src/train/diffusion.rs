@@ -50,9 +50,16 @@ impl Trainer for DiffusionTrainer {
         let classes = class_tokens(&batch.classes, &self.device);
         let ts: Vec<usize> = (0..n).map(|_| rng.below(T)).collect();
         let eps = normal(rng, [n, 1, 28, 28], &self.device);
-        let x_t = self.schedule.noise(batch.images * 2.0 - 1.0, eps.clone(), &ts);
-        let t = Tensor::<1>::from_data(TensorData::new(ts.iter().map(|&t| t as f32).collect(), [n]), &self.device);
-        let loss = (self.unet.forward(x_t, t, classes) - eps).powi_scalar(2).mean();
+        let x_t = self
+            .schedule
+            .noise(batch.images * 2.0 - 1.0, eps.clone(), &ts);
+        let t = Tensor::<1>::from_data(
+            TensorData::new(ts.iter().map(|&t| t as f32).collect(), [n]),
+            &self.device,
+        );
+        let loss = (self.unet.forward(x_t, t, classes) - eps)
+            .powi_scalar(2)
+            .mean();
         let grads = GradientsParams::from_grads(loss.backward(), &self.unet);
         self.unet = self.opt.step(LR, self.unet.clone(), grads);
         self.ema = ema::update(self.ema.clone(), &self.unet, ema::decay(EMA_DECAY, step));

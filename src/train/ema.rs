@@ -21,7 +21,9 @@ struct Blend {
 
 impl ModuleMapper for Blend {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        let Some(live) = self.live.remove(&param.id) else { return param };
+        let Some(live) = self.live.remove(&param.id) else {
+            return param;
+        };
         let k = self.decay;
         param.map(|e| {
             let live: Tensor<D> = live.reshape(e.shape());
@@ -41,7 +43,10 @@ pub fn decay(target: f64, step: u64) -> f64 {
 pub fn update<M: Module>(ema: M, live: &M, decay: f64) -> M {
     let mut snap = Snapshot(HashMap::new());
     live.visit(&mut snap);
-    ema.map(&mut Blend { live: snap.0, decay })
+    ema.map(&mut Blend {
+        live: snap.0,
+        decay,
+    })
 }
 
 #[cfg(test)]

@@ -2,9 +2,9 @@
 //! (lr 2e-4, β₁ = 0.5) for both networks, EMA (0.999, warmed up) of the generator for sampling.
 
 use super::{Batch, Trainer, ema, load_module, save_module, scalar};
+use crate::models::class_tokens;
 use crate::models::gan::{Discriminator, Gan, GanConfig, Generator};
 use crate::models::weights::Model;
-use crate::models::class_tokens;
 use crate::rng::Rng;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
@@ -62,7 +62,9 @@ impl Trainer for GanTrainer {
         let fake = self.generator.forward(z, classes.clone());
 
         let d_real = self.discriminator.forward(real, classes.clone());
-        let d_fake = self.discriminator.forward(fake.clone().detach(), classes.clone());
+        let d_fake = self
+            .discriminator
+            .forward(fake.clone().detach(), classes.clone());
         let loss_d = bce(d_real.clone(), REAL_TARGET) + bce(d_fake.clone(), 0.0);
         let grads = GradientsParams::from_grads(loss_d.backward(), &self.discriminator);
         self.discriminator = self.opt_d.step(LR, self.discriminator.clone(), grads);
@@ -70,14 +72,26 @@ impl Trainer for GanTrainer {
         let loss_g = bce(self.discriminator.forward(fake, classes), 1.0);
         let grads = GradientsParams::from_grads(loss_g.backward(), &self.generator);
         self.generator = self.opt_g.step(LR, self.generator.clone(), grads);
-        self.ema = ema::update(self.ema.clone(), &self.generator, ema::decay(EMA_DECAY, step));
+        self.ema = ema::update(
+            self.ema.clone(),
+            &self.generator,
+            ema::decay(EMA_DECAY, step),
+        );
 
         let prob = |l: Tensor<2>| scalar(burn::tensor::activation::sigmoid(l.detach()).mean());
-        vec![scalar(loss_d.detach()), scalar(loss_g.detach()), prob(d_real), prob(d_fake)]
+        vec![
+            scalar(loss_d.detach()),
+            scalar(loss_g.detach()),
+            prob(d_real),
+            prob(d_fake),
+        ]
     }
 
     fn shipped(&self) -> Model {
-        Model::Gan(Gan { generator: self.ema.valid(), discriminator: self.discriminator.valid() })
+        Model::Gan(Gan {
+            generator: self.ema.valid(),
+            discriminator: self.discriminator.valid(),
+        })
     }
 
     fn config_json(&self) -> String {

@@ -3,15 +3,15 @@
 //! file, its loss plot and its model card in `models/`.
 
 mod card;
+mod diffusion;
 mod ema;
 mod gan;
 pub mod plot;
 mod progress;
 mod vae;
-mod diffusion;
 
-use crate::data::{DatasetKind, Dataset, CLASSES, PIXELS};
-use crate::models::weights::{ModelFile, file_name, Model};
+use crate::data::{CLASSES, Dataset, DatasetKind, PIXELS};
+use crate::models::weights::{Model, ModelFile, file_name};
 use crate::models::{Family, images_from_bytes};
 use crate::rng::Rng;
 use burn::tensor::{Device, Tensor};
@@ -106,7 +106,9 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
     if opts.resume {
         let state: State = std::fs::read_to_string(ckpt.join("state.json"))
             .map_err(|e| format!("--resume: no checkpoint in {} ({e})", ckpt.display()))
-            .and_then(|s| serde_json::from_str(&s).map_err(|e| format!("--resume: bad state.json: {e}")))?;
+            .and_then(|s| {
+                serde_json::from_str(&s).map_err(|e| format!("--resume: bad state.json: {e}"))
+            })?;
         if state.seed != opts.seed || state.batch != opts.batch {
             return Err(format!(
                 "--resume: the checkpoint was trained with --seed {} --batch {}; pass the same",
@@ -140,7 +142,16 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
         bar.update(step, model.loss_names(), &losses);
         if last_save.elapsed().as_secs() >= 300 || step == opts.steps {
             let elapsed = wall + started.elapsed().as_secs_f64();
-            save_checkpoint(model.as_ref(), &ckpt, &State { step, seed: opts.seed, batch: opts.batch, wall_seconds: elapsed })?;
+            save_checkpoint(
+                model.as_ref(),
+                &ckpt,
+                &State {
+                    step,
+                    seed: opts.seed,
+                    batch: opts.batch,
+                    wall_seconds: elapsed,
+                },
+            )?;
             last_save = Instant::now();
         }
     }
@@ -154,11 +165,16 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
         model: model.shipped(),
     };
     let path = opts.out_dir.join(file_name(opts.family, opts.dataset));
-    std::fs::write(&path, file.to_bytes().map_err(|e| e.to_string())?).map_err(|e| format!("{}: {e}", path.display()))?;
+    std::fs::write(&path, file.to_bytes().map_err(|e| e.to_string())?)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     let curve = plot::LossLog::read(&log_path)?;
     curve.plot(&opts.out_dir.join(format!("{}.loss.png", opts.name())))?;
     card::write(opts, &file, &curve, wall_seconds)?;
-    eprintln!("wrote {} ({:.1} min of training)", path.display(), wall_seconds / 60.0);
+    eprintln!(
+        "wrote {} ({:.1} min of training)",
+        path.display(),
+        wall_seconds / 60.0
+    );
     Ok(())
 }
 
@@ -168,7 +184,14 @@ fn truncate_log(path: &Path, step: u64) -> Result<(), String> {
     let kept: Vec<&str> = text
         .lines()
         .enumerate()
-        .filter(|(i, line)| *i == 0 || line.split(',').next().and_then(|s| s.parse::<u64>().ok()).is_some_and(|s| s <= step))
+        .filter(|(i, line)| {
+            *i == 0
+                || line
+                    .split(',')
+                    .next()
+                    .and_then(|s| s.parse::<u64>().ok())
+                    .is_some_and(|s| s <= step)
+        })
         .map(|(_, line)| line)
         .collect();
     std::fs::write(path, kept.join("\n") + "\n").map_err(|e| format!("{}: {e}", path.display()))
@@ -193,17 +216,30 @@ fn make_batch(data: &Dataset, train: &[usize], n: usize, rng: &mut Rng, device: 
         debug_assert!(c < CLASSES);
         classes.push((rng.uniform() >= CLASS_DROPOUT).then_some(c));
     }
-    Batch { images: images_from_bytes(&pixels, device), classes }
+    Batch {
+        images: images_from_bytes(&pixels, device),
+        classes,
+    }
 }
 
-/// Default checkpoint folder: `~/.cache/trilemma/checkpoints`.
+/// Checkpoint folder: `$TRILEMMA_CHECKPOINTS`, else `~/.cache/trilemma/checkpoints`.
 pub fn default_checkpoint_dir() -> PathBuf {
-    crate::data::cache_dir().parent().map(Path::to_path_buf).unwrap_or_default().join("checkpoints")
+    if let Some(dir) = std::env::var_os("TRILEMMA_CHECKPOINTS") {
+        return PathBuf::from(dir);
+    }
+    crate::data::cache_dir()
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+        .join("checkpoints")
 }
 
 /// Saves a module's f32 weights for resuming.
 fn save_module<M: burn::module::Module>(module: &M, dir: &Path, name: &str) -> Result<(), String> {
-    module.clone().save_file(dir.join(name)).map_err(|e| format!("checkpoint {name}: {e}"))
+    module
+        .clone()
+        .save_file(dir.join(name))
+        .map_err(|e| format!("checkpoint {name}: {e}"))
 }
 
 /// Loads weights saved by [`save_module`] into `module`.

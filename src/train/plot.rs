@@ -21,7 +21,9 @@ impl LossLog {
             let mut cells = line.split(',');
             let bad = || format!("{}: bad row `{line}`", path.display());
             steps.push(cells.next().and_then(|s| s.parse().ok()).ok_or_else(bad)?);
-            let row: Vec<f64> = cells.map(|c| c.parse().map_err(|_| bad())).collect::<Result<_, _>>()?;
+            let row: Vec<f64> = cells
+                .map(|c| c.parse().map_err(|_| bad()))
+                .collect::<Result<_, _>>()?;
             if row.len() != names.len() {
                 return Err(bad());
             }
@@ -33,7 +35,9 @@ impl LossLog {
     /// Mean of each loss over the last `n` steps.
     pub fn final_means(&self, n: usize) -> Vec<f64> {
         let tail = &self.rows[self.rows.len().saturating_sub(n)..];
-        (0..self.names.len()).map(|j| tail.iter().map(|r| r[j]).sum::<f64>() / tail.len().max(1) as f64).collect()
+        (0..self.names.len())
+            .map(|j| tail.iter().map(|r| r[j]).sum::<f64>() / tail.len().max(1) as f64)
+            .collect()
     }
 
     /// Writes the plot as a PNG.
@@ -41,8 +45,17 @@ impl LossLog {
         const W: usize = 640;
         const PANEL: usize = 150;
         let h = PANEL * self.names.len().max(1);
-        let mut img = Canvas { w: W, h, px: vec![255; W * h * 3] };
-        let colors = [[31, 119, 180], [214, 39, 40], [44, 160, 44], [148, 103, 189]];
+        let mut img = Canvas {
+            w: W,
+            h,
+            px: vec![255; W * h * 3],
+        };
+        let colors = [
+            [31, 119, 180],
+            [214, 39, 40],
+            [44, 160, 44],
+            [148, 103, 189],
+        ];
         let max_step = *self.steps.last().unwrap_or(&1) as f64;
         for (j, name) in self.names.iter().enumerate() {
             let y0 = j * PANEL;
@@ -53,17 +66,28 @@ impl LossLog {
             let shown = &smooth[skip.min(smooth.len().saturating_sub(1))..];
             let lo = shown.iter().copied().fold(f64::INFINITY, f64::min);
             let hi = shown.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let (lo, hi) = if hi > lo { (lo, hi) } else { (lo - 0.5, lo + 0.5) };
+            let (lo, hi) = if hi > lo {
+                (lo, hi)
+            } else {
+                (lo - 0.5, lo + 0.5)
+            };
             let (left, right, top, bottom) = (50, W - 10, y0 + 16, y0 + PANEL - 16);
             img.rect(left, top, right, bottom, [200, 200, 200]);
             img.text(4, y0 + 4, &format!("{name}"), [0, 0, 0]);
             img.text(4, top, &short(hi), [80, 80, 80]);
             img.text(4, bottom - 5, &short(lo), [80, 80, 80]);
-            img.text(right - 40, bottom + 4, &format!("{}", max_step as u64), [80, 80, 80]);
+            img.text(
+                right - 40,
+                bottom + 4,
+                &format!("{}", max_step as u64),
+                [80, 80, 80],
+            );
             let mut prev: Option<(i64, i64)> = None;
             for (i, v) in smooth.iter().enumerate() {
-                let x = left as f64 + (right - left) as f64 * self.steps[i] as f64 / max_step.max(1.0);
-                let y = bottom as f64 - (bottom - top) as f64 * ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
+                let x =
+                    left as f64 + (right - left) as f64 * self.steps[i] as f64 / max_step.max(1.0);
+                let y =
+                    bottom as f64 - (bottom - top) as f64 * ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
                 let p = (x as i64, y as i64);
                 if let Some(q) = prev {
                     img.line(q, p, colors[j % colors.len()]);
@@ -77,14 +101,20 @@ impl LossLog {
 
 fn ema(xs: &[f64], k: f64) -> Vec<f64> {
     let mut s = xs.first().copied().unwrap_or(0.0);
-    xs.iter().map(|&x| {
-        s = k * s + (1.0 - k) * x;
-        s
-    }).collect()
+    xs.iter()
+        .map(|&x| {
+            s = k * s + (1.0 - k) * x;
+            s
+        })
+        .collect()
 }
 
 fn short(v: f64) -> String {
-    if v.abs() >= 100.0 { format!("{v:.0}") } else { format!("{v:.3}") }
+    if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.3}")
+    }
 }
 
 struct Canvas {
@@ -96,16 +126,45 @@ struct Canvas {
 /// 3×5 glyphs, one row of 3 bits per digit of the octal-ish code (top row first).
 fn glyph(c: char) -> [u8; 5] {
     match c.to_ascii_lowercase() {
-        '0' => [7, 5, 5, 5, 7], '1' => [2, 6, 2, 2, 7], '2' => [7, 1, 7, 4, 7], '3' => [7, 1, 7, 1, 7],
-        '4' => [5, 5, 7, 1, 1], '5' => [7, 4, 7, 1, 7], '6' => [7, 4, 7, 5, 7], '7' => [7, 1, 1, 1, 1],
-        '8' => [7, 5, 7, 5, 7], '9' => [7, 5, 7, 1, 7], '.' => [0, 0, 0, 0, 2], '-' => [0, 0, 7, 0, 0],
-        '_' => [0, 0, 0, 0, 7], 'a' => [2, 5, 7, 5, 5], 'b' => [6, 5, 6, 5, 6], 'c' => [7, 4, 4, 4, 7],
-        'd' => [6, 5, 5, 5, 6], 'e' => [7, 4, 6, 4, 7], 'f' => [7, 4, 6, 4, 4], 'g' => [7, 4, 5, 5, 7],
-        'h' => [5, 5, 7, 5, 5], 'i' => [7, 2, 2, 2, 7], 'j' => [1, 1, 1, 5, 7], 'k' => [5, 5, 6, 5, 5],
-        'l' => [4, 4, 4, 4, 7], 'm' => [5, 7, 7, 5, 5], 'n' => [6, 5, 5, 5, 5], 'o' => [7, 5, 5, 5, 7],
-        'p' => [7, 5, 7, 4, 4], 'q' => [7, 5, 5, 7, 1], 'r' => [6, 5, 6, 5, 5], 's' => [7, 4, 7, 1, 7],
-        't' => [7, 2, 2, 2, 2], 'u' => [5, 5, 5, 5, 7], 'v' => [5, 5, 5, 5, 2], 'w' => [5, 5, 7, 7, 5],
-        'x' => [5, 5, 2, 5, 5], 'y' => [5, 5, 2, 2, 2], 'z' => [7, 1, 2, 4, 7],
+        '0' => [7, 5, 5, 5, 7],
+        '1' => [2, 6, 2, 2, 7],
+        '2' => [7, 1, 7, 4, 7],
+        '3' => [7, 1, 7, 1, 7],
+        '4' => [5, 5, 7, 1, 1],
+        '5' => [7, 4, 7, 1, 7],
+        '6' => [7, 4, 7, 5, 7],
+        '7' => [7, 1, 1, 1, 1],
+        '8' => [7, 5, 7, 5, 7],
+        '9' => [7, 5, 7, 1, 7],
+        '.' => [0, 0, 0, 0, 2],
+        '-' => [0, 0, 7, 0, 0],
+        '_' => [0, 0, 0, 0, 7],
+        'a' => [2, 5, 7, 5, 5],
+        'b' => [6, 5, 6, 5, 6],
+        'c' => [7, 4, 4, 4, 7],
+        'd' => [6, 5, 5, 5, 6],
+        'e' => [7, 4, 6, 4, 7],
+        'f' => [7, 4, 6, 4, 4],
+        'g' => [7, 4, 5, 5, 7],
+        'h' => [5, 5, 7, 5, 5],
+        'i' => [7, 2, 2, 2, 7],
+        'j' => [1, 1, 1, 5, 7],
+        'k' => [5, 5, 6, 5, 5],
+        'l' => [4, 4, 4, 4, 7],
+        'm' => [5, 7, 7, 5, 5],
+        'n' => [6, 5, 5, 5, 5],
+        'o' => [7, 5, 5, 5, 7],
+        'p' => [7, 5, 7, 4, 4],
+        'q' => [7, 5, 5, 7, 1],
+        'r' => [6, 5, 6, 5, 5],
+        's' => [7, 4, 7, 1, 7],
+        't' => [7, 2, 2, 2, 2],
+        'u' => [5, 5, 5, 5, 7],
+        'v' => [5, 5, 5, 5, 2],
+        'w' => [5, 5, 7, 7, 5],
+        'x' => [5, 5, 2, 5, 5],
+        'y' => [5, 5, 2, 2, 2],
+        'z' => [7, 1, 2, 4, 7],
         _ => [0; 5],
     }
 }
@@ -143,7 +202,11 @@ impl Canvas {
                 for col in 0..3 {
                     if bits >> (2 - col) & 1 == 1 {
                         for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-                            self.set((x + k * 8 + col * 2 + dx) as i64, (y + row * 2 + dy) as i64, c);
+                            self.set(
+                                (x + k * 8 + col * 2 + dx) as i64,
+                                (y + row * 2 + dy) as i64,
+                                c,
+                            );
                         }
                     }
                 }

@@ -42,8 +42,14 @@ impl Progress {
         let rate = (step - self.start_step) as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
         let eta = (self.total - step) as f64 / rate.max(1e-9);
         let done = step as f64 / self.total as f64;
-        let bar: String = (0..24).map(|i| if (i as f64) < done * 24.0 { '#' } else { '.' }).collect();
-        let losses: Vec<String> = names.iter().zip(&self.smooth).map(|(n, v)| format!("{n} {v:.4}")).collect();
+        let bar: String = (0..24)
+            .map(|i| if (i as f64) < done * 24.0 { '#' } else { '.' })
+            .collect();
+        let losses: Vec<String> = names
+            .iter()
+            .zip(&self.smooth)
+            .map(|(n, v)| format!("{n} {v:.4}"))
+            .collect();
         let line = format!(
             "{} [{bar}] {step}/{} {rate:.2} steps/s ETA {}:{:02}:{:02}  {}",
             self.name,

@@ -3,14 +3,14 @@
 
 use super::{Batch, Trainer, load_module, save_module, scalar};
 use crate::models::class_tokens;
+use crate::models::normal;
 use crate::models::vae::{Vae, VaeConfig};
 use crate::models::weights::Model;
-use crate::models::normal;
 use crate::rng::Rng;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
-use burn::tensor::activation::softplus;
 use burn::tensor::Device;
+use burn::tensor::activation::softplus;
 use std::path::Path;
 
 const LR: f64 = 1e-3;
@@ -25,7 +25,12 @@ pub struct VaeTrainer {
 impl VaeTrainer {
     pub fn new(device: &Device) -> Self {
         let config = VaeConfig::new();
-        Self { vae: config.init(device), config, opt: AdamConfig::new().init(), device: device.clone() }
+        Self {
+            vae: config.init(device),
+            config,
+            opt: AdamConfig::new().init(),
+            device: device.clone(),
+        }
     }
 }
 
@@ -44,11 +49,18 @@ impl Trainer for VaeTrainer {
         let logits = self.vae.decode_logits(z, classes);
         // BCE with logits: softplus(l) − x·l, summed over pixels.
         let recon = (softplus(logits.clone(), 1.0) - x * logits).sum() / n as f64;
-        let kl = ((post.mean.powi_scalar(2) + post.log_var.clone().exp() - post.log_var - 1.0) * 0.5).sum() / n as f64;
+        let kl = ((post.mean.powi_scalar(2) + post.log_var.clone().exp() - post.log_var - 1.0)
+            * 0.5)
+            .sum()
+            / n as f64;
         let loss = recon.clone() + kl.clone();
         let grads = GradientsParams::from_grads(loss.backward(), &self.vae);
         self.vae = self.opt.step(LR, self.vae.clone(), grads);
-        vec![scalar(loss.detach()), scalar(recon.detach()), scalar(kl.detach())]
+        vec![
+            scalar(loss.detach()),
+            scalar(recon.detach()),
+            scalar(kl.detach()),
+        ]
     }
 
     fn shipped(&self) -> Model {

@@ -92,8 +92,9 @@ for (const family of ['gan', 'vae', 'diffusion']) {
   });
 }
 await test('invalid options reject with a clear message', async () => {
+  await gpu.page.evaluate(() => window.trilemma.ready);
   const msgs = await gpu.page.evaluate(async () => {
-    const bad = [{ family: 'flow' }, { n: 1000 }, { class: 12 }, { colour: 'red' }, { steps: -3 }, { seed: 'x' }];
+    const bad = [{ family: 'flow' }, { n: 1000 }, { class: 12 }, { colour: 'red' }, { family: 'diffusion', steps: -3 }, { family: 'gan', seed: 'x' }];
     const out = [];
     for (const o of bad) {
       try {
@@ -105,7 +106,8 @@ await test('invalid options reject with a clear message', async () => {
     }
     return out;
   });
-  assert(msgs.every((m) => m && m.length > 8), `messages: ${JSON.stringify(msgs)}`);
+  const expected = ['family', 'n must', 'class', 'colour', 'steps', 'seed'];
+  msgs.forEach((m, i) => assert(m && m.includes(expected[i]), `option ${i}: expected a message about ${expected[i]}, got ${m}`));
 });
 
 await test('CPU switch: same seed gives the same images as WebGPU within tolerance', async () => {

