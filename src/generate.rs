@@ -70,13 +70,12 @@ impl Options {
     }
 }
 
-/// A generation request as the page and the URL spell it: every field optional, unknown fields refused.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A generation request as the page and the URL spell it: every field optional.
+#[derive(Clone, Debug, Default)]
 pub struct Request {
     pub family: Option<String>,
     pub dataset: Option<String>,
-    /// 0–9, or `"none"` / null for unconditional samples.
+    /// 0–9, or `"none"` for unconditional samples.
     pub class: Option<ClassValue>,
     pub seed: Option<f64>,
     pub n: Option<f64>,
@@ -88,12 +87,60 @@ pub struct Request {
     pub guidance: Option<f32>,
 }
 
-/// A class as JSON gives it: a number or a name (`"none"`, `"3"`).
-#[derive(Clone, Debug, serde::Deserialize)]
-#[serde(untagged)]
+/// A class as a request gives it: a number or a name (`"none"`, `"3"`).
+#[derive(Clone, Debug)]
 pub enum ClassValue {
     Number(f64),
     Name(String),
+}
+
+/// One option's value as JavaScript hands it over.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Scalar {
+    Number(f64),
+    Text(String),
+}
+
+impl Request {
+    /// Builds a request from named values; unknown names and values of the wrong type are refused with
+    /// a message naming the option. `None` values count as absent.
+    pub fn from_fields(
+        fields: impl IntoIterator<Item = (String, Option<Scalar>)>,
+    ) -> Result<Self, String> {
+        let mut r = Request::default();
+        for (key, value) in fields {
+            let Some(value) = value else { continue };
+            let text = |v: Scalar| match v {
+                Scalar::Text(t) => Ok(t),
+                Scalar::Number(x) => Err(format!("{key} must be text, got the number {x}")),
+            };
+            let number = |v: Scalar| match v {
+                Scalar::Number(x) => Ok(x),
+                Scalar::Text(t) => Err(format!("{key} must be a number, got {t:?}")),
+            };
+            match key.as_str() {
+                "family" => r.family = Some(text(value)?),
+                "dataset" => r.dataset = Some(text(value)?),
+                "sampler" => r.sampler = Some(text(value)?),
+                "class" => {
+                    r.class = Some(match value {
+                        Scalar::Number(x) => ClassValue::Number(x),
+                        Scalar::Text(t) => ClassValue::Name(t),
+                    })
+                }
+                "seed" => r.seed = Some(number(value)?),
+                "n" => r.n = Some(number(value)?),
+                "steps" => r.steps = Some(number(value)?),
+                "truncation" => r.truncation = Some(number(value)? as f32),
+                "temperature" => r.temperature = Some(number(value)? as f32),
+                "eta" => r.eta = Some(number(value)? as f32),
+                "guidance" => r.guidance = Some(number(value)? as f32),
+                _ => return Err(format!("unknown option `{key}`")),
+            }
+        }
+        Ok(r)
+    }
 }
 
 /// A whole number in `range` from a JSON number (which may be fractional, negative or huge).
@@ -282,6 +329,33 @@ mod tests {
             .model()
             .is_err()
         );
+    }
+
+    #[test]
+    fn fields_are_checked_by_name_and_type() {
+        let f = |k: &str, v: Scalar| Request::from_fields([(k.to_string(), Some(v))]);
+        assert!(
+            f("seed", Scalar::Text("x".into()))
+                .unwrap_err()
+                .contains("seed must be a number")
+        );
+        assert!(
+            f("family", Scalar::Number(1.0))
+                .unwrap_err()
+                .contains("family must be text")
+        );
+        assert!(
+            f("colour", Scalar::Text("red".into()))
+                .unwrap_err()
+                .contains("unknown option `colour`")
+        );
+        let r = Request::from_fields([
+            ("steps".to_string(), Some(Scalar::Number(10.0))),
+            ("class".to_string(), None),
+        ])
+        .unwrap();
+        assert_eq!(r.options().unwrap().diffusion.steps, 10);
+        assert_eq!(r.options().unwrap().class, None);
     }
 
     #[test]

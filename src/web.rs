@@ -2,12 +2,12 @@
 //! rest of the crate; `www/` draws what comes back.
 
 use crate::data::{DatasetKind, SIDE};
-use crate::generate::{self, Request};
+use crate::generate::{self, Request, Scalar};
 use crate::image::to_bytes;
 use crate::models::Family;
 use crate::models::weights::ModelFile;
 use burn::tensor::Device;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(start)]
@@ -68,8 +68,13 @@ impl Engine {
     /// temperature, sampler, steps, eta, guidance); resolves to `{n, width, height, pixels}` with `pixels`
     /// n·28·28 gray bytes.
     pub async fn generate(&self, options: JsValue) -> Result<JsValue, JsError> {
-        let request: Request = serde_wasm_bindgen::from_value(options)
-            .map_err(|e| js_err(format!("bad options: {e}")))?;
+        let fields: BTreeMap<String, Option<Scalar>> = serde_wasm_bindgen::from_value(options)
+            .map_err(|e| {
+                js_err(format!(
+                    "options must be an object of numbers and text: {e}"
+                ))
+            })?;
+        let request = Request::from_fields(fields).map_err(js_err)?;
         let (family, dataset) = request.model().map_err(js_err)?;
         let options = request.options().map_err(js_err)?;
         let file = self
