@@ -51,7 +51,7 @@ function main() {
   async function createEngine(backend) {
     const bindings = await wasmReady;
     if (backend === 'webgpu') {
-      if (!navigator.gpu) throw new Error('this browser has no WebGPU');
+      if (!navigator.gpu) throw new Error('WebGPU is not available: this browser has no navigator.gpu');
       const wasm = await bindings.Engine.create('webgpu');
       return { backend, adapter: await adapterName(), wasm, loaded: new Map() };
     }
@@ -67,7 +67,7 @@ function main() {
     } catch (e) {
       if (backend !== 'webgpu') throw e;
       engine = await createEngine('cpu');
-      notice(`WebGPU is not available (${e.message || e}); running on the CPU instead.`);
+      notice(`${e.message || e} — running on the CPU instead.`);
     }
     form.elements.backend.value = engine.backend;
     $('#backend').textContent = `backend: ${engine.backend === 'webgpu' ? 'WebGPU' : 'CPU'} — ${engine.adapter}`;
