@@ -72,7 +72,7 @@ let gpuPixels = {};
 await test('WebGPU: the page starts on the WebGPU backend and draws its first grid', async () => {
   const info = await gpu.page.evaluate(() => window.trilemma.ready);
   assert(info.backend === 'webgpu', `backend ${info.backend}`);
-  await gpu.page.waitForFunction(() => document.querySelector('#timing').textContent.includes('samples in'), null, { timeout: 300_000 });
+  await gpu.page.waitForFunction(() => document.querySelector('#timing').textContent.includes('samples in'), null, { timeout: 900_000 });
   const lit = await gpu.page.evaluate(() => {
     const c = document.querySelector('#grid');
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -135,7 +135,7 @@ await test('without WebGPU the page falls back to the CPU with a visible notice'
   const notice = await cpu.page.locator('#notice');
   assert(await notice.isVisible(), 'no notice shown');
   assert((await notice.textContent()).includes('WebGPU'), await notice.textContent());
-  await cpu.page.waitForFunction(() => document.querySelector('#timing').textContent.includes('samples in'), null, { timeout: 300_000 });
+  await cpu.page.waitForFunction(() => document.querySelector('#timing').textContent.includes('samples in'), null, { timeout: 900_000 });
   await cpu.page.screenshot({ path: join(shots, 'cpu-fallback.png'), fullPage: true });
   const out = await generateIn(cpu.page, { family: 'gan', n: 2 });
   checkImages(out, 2);
