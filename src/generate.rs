@@ -76,7 +76,7 @@ pub struct Request {
     pub family: Option<String>,
     pub dataset: Option<String>,
     /// 0–9, or `"none"` for unconditional samples.
-    pub class: Option<ClassValue>,
+    pub class: Option<Scalar>,
     pub seed: Option<f64>,
     pub n: Option<f64>,
     pub truncation: Option<f32>,
@@ -87,14 +87,7 @@ pub struct Request {
     pub guidance: Option<f32>,
 }
 
-/// A class as a request gives it: a number or a name (`"none"`, `"3"`).
-#[derive(Clone, Debug)]
-pub enum ClassValue {
-    Number(f64),
-    Name(String),
-}
-
-/// One option's value as JavaScript hands it over.
+/// One option's value as JavaScript hands it over: a number or text (a class may be either: `3`, `"3"`, `"none"`).
 #[derive(Clone, Debug, serde::Deserialize)]
 #[serde(untagged)]
 pub enum Scalar {
@@ -123,12 +116,7 @@ impl Request {
                 "family" => r.family = Some(text(value)?),
                 "dataset" => r.dataset = Some(text(value)?),
                 "sampler" => r.sampler = Some(text(value)?),
-                "class" => {
-                    r.class = Some(match value {
-                        Scalar::Number(x) => ClassValue::Number(x),
-                        Scalar::Text(t) => ClassValue::Name(t),
-                    })
-                }
+                "class" => r.class = Some(value),
                 "seed" => r.seed = Some(number(value)?),
                 "n" => r.n = Some(number(value)?),
                 "steps" => r.steps = Some(number(value)?),
@@ -165,8 +153,8 @@ impl Request {
         let d = Options::default();
         let class = match &self.class {
             None => None,
-            Some(ClassValue::Number(c)) => Some(whole("class", *c, 9.0)? as usize),
-            Some(ClassValue::Name(name)) => parse_class(name)?,
+            Some(Scalar::Number(c)) => Some(whole("class", *c, 9.0)? as usize),
+            Some(Scalar::Text(name)) => parse_class(name)?,
         };
         let options = Options {
             class,
@@ -278,7 +266,7 @@ mod tests {
     fn requests_take_defaults_and_refuse_bad_values() {
         let r = Request {
             family: Some("gan".into()),
-            class: Some(ClassValue::Number(3.0)),
+            class: Some(Scalar::Number(3.0)),
             ..Default::default()
         };
         assert_eq!(r.model(), Ok((Family::Gan, DatasetKind::Mnist)));
@@ -286,11 +274,11 @@ mod tests {
         assert_eq!((o.class, o.n, o.seed), (Some(3), 16, 0));
         let bad = [
             Request {
-                class: Some(ClassValue::Number(3.5)),
+                class: Some(Scalar::Number(3.5)),
                 ..Default::default()
             },
             Request {
-                class: Some(ClassValue::Name("cat".into())),
+                class: Some(Scalar::Text("cat".into())),
                 ..Default::default()
             },
             Request {
