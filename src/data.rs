@@ -133,7 +133,8 @@ pub struct Split {
     pub test: Vec<usize>,
 }
 
-fn fnv1a(bytes: &[u8]) -> u64 {
+/// 64-bit FNV-1a hash: the cache's checksum, and the fingerprint of weight files in the scoreboard.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
     })

@@ -188,26 +188,39 @@ pub const MAX_SEED: u64 = (1 << 53) - 1;
 
 /// `[n, 1, 28, 28]` samples in [0, 1] from `model`; the same options give the same samples.
 pub fn generate(model: &Model, options: &Options, device: &Device) -> Result<Tensor<4>, String> {
+    generate_classes(model, &options.classes(), options, device)
+}
+
+/// Like [`generate`], with one class per sample (any number of them): `options.class` and `options.n` are
+/// not used.
+pub fn generate_classes(
+    model: &Model,
+    classes: &[Option<usize>],
+    options: &Options,
+    device: &Device,
+) -> Result<Tensor<4>, String> {
     options.validate()?;
+    let n = classes.len();
     let mut rng = Rng::new(options.seed);
-    let classes = class_tokens(&options.classes(), device);
+    let tokens = class_tokens(classes, device);
     Ok(match model {
         Model::Gan(gan) => {
-            let z = gan.generator.draw_latents(&mut rng, options.n, device);
-            gan.generator.sample(z, classes, options.truncation)
+            let z = gan.generator.draw_latents(&mut rng, n, device);
+            gan.generator.sample(z, tokens, options.truncation)
         }
         Model::Vae(vae) => {
-            let z = vae.draw_latents(&mut rng, options.n, options.temperature, device);
-            vae.decode(z, classes)
+            let z = vae.draw_latents(&mut rng, n, options.temperature, device);
+            vae.decode(z, tokens)
         }
         Model::Diffusion(unet) => Run::new(
-            &options.classes(),
+            classes,
             options.diffusion,
             Start::Noise,
             options.seed,
             device,
         )?
         .finish(unet),
+        Model::Classifier(_) => return Err("the classifier does not generate images".into()),
     })
 }
 

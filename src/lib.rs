@@ -1,15 +1,20 @@
 //! trilemma: small GAN, VAE and diffusion models of MNIST and Fashion-MNIST, trained and sampled with burn.
 //!
 //! Layers, from the bottom: [`data`] (datasets and their cache) → [`models`] (one definition per family,
-//! used by training and by the page) → [`train`] (native only: training, sampling CLI) → [`web`] (wasm only:
+//! used by training and by the page) → [`train`] and [`eval`] (native
+//! only: training, the sampling CLI, the scoreboard) → [`web`] (wasm only:
 //! the JavaScript binding of the page in `www/`).
 
 #[cfg(all(feature = "train", not(target_arch = "wasm32")))]
 pub mod cli;
 pub mod data;
+#[cfg(all(feature = "train", not(target_arch = "wasm32")))]
+pub mod eval;
 pub mod generate;
 pub mod image;
 pub mod models;
+#[cfg(all(feature = "train", not(target_arch = "wasm32")))]
+pub mod plot;
 pub mod rng;
 #[cfg(all(feature = "train", not(target_arch = "wasm32")))]
 pub mod train;

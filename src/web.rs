@@ -4,7 +4,7 @@
 use crate::data::{DatasetKind, SIDE};
 use crate::generate::{self, Request, Scalar};
 use crate::image::to_bytes;
-use crate::models::Family;
+use crate::models::Kind;
 use crate::models::weights::ModelFile;
 use burn::tensor::Device;
 use std::collections::{BTreeMap, HashMap};
@@ -24,7 +24,7 @@ fn js_err(e: impl std::fmt::Display) -> JsError {
 pub struct Engine {
     device: Device,
     backend: String,
-    models: HashMap<(Family, DatasetKind), ModelFile>,
+    models: HashMap<(Kind, DatasetKind), ModelFile>,
 }
 
 #[wasm_bindgen]
@@ -55,12 +55,12 @@ impl Engine {
         self.backend.clone()
     }
 
-    /// Loads a model file (its bytes); returns `"<family>-<dataset>"`.
+    /// Loads a model file (its bytes); returns `"<kind>-<dataset>"`, e.g. `"gan-mnist"`.
     #[wasm_bindgen(js_name = loadModel)]
     pub fn load_model(&mut self, bytes: Vec<u8>) -> Result<String, JsError> {
         let file = ModelFile::from_bytes(bytes, &self.device).map_err(js_err)?;
-        let key = format!("{}-{}", file.family, file.dataset);
-        self.models.insert((file.family, file.dataset), file);
+        let key = format!("{}-{}", file.kind, file.dataset);
+        self.models.insert((file.kind, file.dataset), file);
         Ok(key)
     }
 
@@ -79,7 +79,7 @@ impl Engine {
         let options = request.options().map_err(js_err)?;
         let file = self
             .models
-            .get(&(family, dataset))
+            .get(&(Kind::Family(family), dataset))
             .ok_or_else(|| js_err(format!("the {family}-{dataset} model is not loaded")))?;
         let x = generate::generate(&file.model, &options, &self.device).map_err(js_err)?;
         let data = x

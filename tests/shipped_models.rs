@@ -1,17 +1,19 @@
-//! The shipped models in `models/`: every file loads from bytes, damaged copies are refused, and
-//! conditional samples look like their class (nearest test-set class mean, far above the 10% of chance).
+//! The shipped models in `models/`: every file loads from bytes, damaged copies are refused, conditional
+//! samples look like their class (nearest test-set class mean, far above the 10% of chance), and the
+//! classifiers reach their accuracy bars.
 
 use burn::tensor::Device;
 use trilemma::data::{CLASSES, Dataset, DatasetKind, PIXELS};
 use trilemma::generate::{Options, generate};
-use trilemma::models::Family;
 use trilemma::models::diffusion::{SampleOptions, Sampler};
+use trilemma::models::weights::Model;
 use trilemma::models::weights::{ModelFile, file_name};
+use trilemma::models::{Family, Kind};
 
-fn model_bytes(family: Family, dataset: DatasetKind) -> Vec<u8> {
+fn model_bytes(kind: Kind, dataset: DatasetKind) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("models")
-        .join(file_name(family, dataset));
+        .join(file_name(kind, dataset));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{} is missing: {e}", path.display()))
 }
 
@@ -20,16 +22,17 @@ fn every_shipped_model_loads_and_damaged_copies_are_refused() {
     let device = Device::flex();
     let mut total = 0;
     for dataset in DatasetKind::ALL {
-        for family in Family::ALL {
-            let bytes = model_bytes(family, dataset);
+        for kind in Kind::ALL {
+            let bytes = model_bytes(kind, dataset);
             total += bytes.len();
             let file = ModelFile::from_bytes(bytes.clone(), &device).unwrap();
-            assert_eq!((file.family, file.dataset), (family, dataset));
+            assert_eq!((file.kind, file.dataset), (kind, dataset));
+            assert_eq!(file.model.kind(), kind);
             assert!(file.step > 0);
             for cut in [16, bytes.len() / 2, bytes.len() - 3] {
                 assert!(
                     ModelFile::from_bytes(bytes[..cut].to_vec(), &device).is_err(),
-                    "{family}-{dataset} cut at {cut}"
+                    "{kind}-{dataset} cut at {cut}"
                 );
             }
         }
@@ -45,7 +48,7 @@ fn class_mean_accuracy(family: Family, dataset: DatasetKind, per_class: usize) -
     let device = Device::flex();
     let data = Dataset::load(dataset).expect("data cache (run ./x data)");
     let means = data.class_means(&data.split().test);
-    let file = ModelFile::from_bytes(model_bytes(family, dataset), &device).unwrap();
+    let file = ModelFile::from_bytes(model_bytes(Kind::Family(family), dataset), &device).unwrap();
     let mut hits = 0;
     for class in 0..CLASSES {
         let options = Options {
@@ -132,5 +135,30 @@ fn real_data_loads_with_the_documented_split() {
             acc * 100.0
         );
         assert!(acc > 0.6);
+    }
+}
+
+#[test]
+fn classifiers_reach_their_test_accuracy() {
+    let device = Device::flex();
+    for (dataset, bar) in [(DatasetKind::Mnist, 0.985), (DatasetKind::Fashion, 0.90)] {
+        let data = Dataset::load(dataset).expect("data cache (run ./x data)");
+        let test = data.split().test;
+        let file = ModelFile::from_bytes(model_bytes(Kind::Classifier, dataset), &device).unwrap();
+        let Model::Classifier(classifier) = &file.model else {
+            panic!("classifier-{dataset} holds a {}", file.kind)
+        };
+        let predicted = trilemma::models::classifier::predict(classifier, &data, &test, &device);
+        let hits = test
+            .iter()
+            .zip(&predicted)
+            .filter(|(i, p)| data.labels[**i] as usize == **p)
+            .count();
+        let acc = hits as f64 / test.len() as f64;
+        eprintln!(
+            "classifier-{dataset}: {:.2}% of the test split",
+            acc * 100.0
+        );
+        assert!(acc >= bar, "classifier-{dataset}: {acc} < {bar}");
     }
 }

@@ -147,6 +147,8 @@ impl SampleOptions {
 }
 
 /// What a run starts from.
+// A run holds one `Start`: boxing the images would save nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Start {
     /// Pure noise x_T.

@@ -4,7 +4,7 @@
 //! smoothing; the generator's weights are averaged (EMA) for sampling. Both networks take the "no class"
 //! token, so the generator also samples unconditionally.
 
-use super::{CLASS_TOKENS, normal};
+use super::{CLASS_TOKENS, flops, normal};
 use crate::rng::Rng;
 use burn::config::Config;
 use burn::module::Module;
@@ -137,6 +137,14 @@ impl Generator {
         self.latent
     }
 
+    /// Floating-point operations to generate one image (see [`flops`]).
+    pub fn flops_per_sample(&self) -> u64 {
+        flops(&self.project, 1)
+            + flops(&self.up1, 7 * 7)
+            + flops(&self.up2, 14 * 14)
+            + flops(&self.out, 28 * 28)
+    }
+
     /// Samples with the truncation trick: z ← ψ·z, z ~ N(0, I) (ψ = 1: plain sampling; ψ → 0: the
     /// generator's "average" image of the class). Returns `[B, 1, 28, 28]` in [0, 1].
     pub fn sample(&self, z: Tensor<2>, classes: Tensor<1, Int>, truncation: f32) -> Tensor<4> {
@@ -161,6 +169,14 @@ impl Discriminator {
         let e = self.embed.forward(classes.unsqueeze_dim(1)).squeeze_dim(1); // [B, 4w·16]
         let projection = (features.clone() * e).sum_dim(1);
         self.score.forward(features) + projection
+    }
+
+    /// Floating-point operations to score one image (see [`flops`]).
+    pub fn flops_per_sample(&self) -> u64 {
+        flops(&self.conv1, 14 * 14)
+            + flops(&self.conv2, 7 * 7)
+            + flops(&self.conv3, 4 * 4)
+            + flops(&self.score, 1)
     }
 
     /// Scores images in [0, 1] (as the page shows them): probability of "real", `[B]`.

@@ -2,6 +2,7 @@
 //! (CPU or WebGPU device). Images enter and leave the public sampling functions in [0, 1] as
 //! `[batch, 1, 28, 28]` tensors; each family rescales internally to what it was trained on.
 
+pub mod classifier;
 pub mod diffusion;
 pub mod gan;
 pub mod unet;
@@ -10,6 +11,7 @@ pub mod weights;
 
 use crate::data::SIDE;
 use crate::rng::Rng;
+use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use std::fmt;
 
@@ -54,6 +56,55 @@ impl fmt::Display for Family {
     }
 }
 
+/// What a model file holds: a generator of one of the three families, or the classifier that scores them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Family(Family),
+    Classifier,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [
+        Kind::Family(Family::Gan),
+        Kind::Family(Family::Vae),
+        Kind::Family(Family::Diffusion),
+        Kind::Classifier,
+    ];
+
+    /// The family's name, or `classifier`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Family(f) => f.name(),
+            Kind::Classifier => "classifier",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.name() == name)
+            .ok_or_else(|| {
+                format!(
+                    "unknown model `{name}` (expected `gan`, `vae`, `diffusion` or `classifier`)"
+                )
+            })
+    }
+
+    /// The family, for the three generators.
+    pub fn family(self) -> Option<Family> {
+        match self {
+            Kind::Family(f) => Some(f),
+            Kind::Classifier => None,
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Class tokens for a batch: `None` is the "no class" token.
 pub fn class_tokens(classes: &[Option<usize>], device: &Device) -> Tensor<1, Int> {
     let tokens: Vec<i64> = classes
@@ -75,4 +126,11 @@ pub fn images_from_bytes(bytes: &[u8], device: &Device) -> Tensor<4> {
     let n = bytes.len() / (SIDE * SIDE);
     let values: Vec<f32> = bytes.iter().map(|&b| b as f32 / 255.0).collect();
     Tensor::from_data(TensorData::new(values, [n, 1, SIDE, SIDE]), device)
+}
+
+/// Floating-point operations of a convolution or linear layer applied at `positions` places (output pixels of
+/// a convolution, input pixels of a transposed one, 1 for a linear layer): two per parameter and place, i.e.
+/// the multiply-adds of the weights plus the bias adds. Norms, activations and embeddings are not counted.
+pub fn flops<M: Module>(layer: &M, positions: usize) -> u64 {
+    2 * layer.num_params() as u64 * positions as u64
 }

@@ -1,6 +1,6 @@
 //! The denoiser of the diffusion model: a small UNet over 28² images with timestep and class embeddings.
 
-use super::CLASS_TOKENS;
+use super::{CLASS_TOKENS, flops};
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
@@ -85,6 +85,15 @@ impl ResBlock {
             None => x + h,
         }
     }
+
+    /// Floating-point operations at `side`² pixels (see [`flops`]).
+    fn flops_per_sample(&self, side: usize) -> u64 {
+        let skip = self.skip.as_ref().map_or(0, |s| flops(s, side * side));
+        flops(&self.conv1, side * side)
+            + flops(&self.emb, 1)
+            + flops(&self.conv2, side * side)
+            + skip
+    }
 }
 
 impl UnetConfig {
@@ -127,6 +136,23 @@ impl Unet {
         let freqs = Tensor::<1>::from_data(TensorData::new(freqs, [half]), &t.device());
         let args = t.unsqueeze_dim::<2>(1) * freqs.unsqueeze_dim(0); // [B, half]
         Tensor::cat(vec![args.clone().sin(), args.cos()], 1)
+    }
+
+    /// Floating-point operations of one denoising pass over one image (see [`flops`]).
+    pub fn flops_per_sample(&self) -> u64 {
+        flops(&self.time1, 1)
+            + flops(&self.time2, 1)
+            + flops(&self.stem, 28 * 28)
+            + self.down0.flops_per_sample(28)
+            + flops(&self.pool0, 14 * 14)
+            + self.down1.flops_per_sample(14)
+            + flops(&self.pool1, 7 * 7)
+            + self.mid.flops_per_sample(7)
+            + flops(&self.up1, 7 * 7)
+            + self.dec1.flops_per_sample(14)
+            + flops(&self.up0, 14 * 14)
+            + self.dec0.flops_per_sample(28)
+            + flops(&self.out, 28 * 28)
     }
 
     /// x_t `[B, 1, 28, 28]` (data scaled to [-1, 1] then noised), timesteps `[B]` (0-based, as floats),

@@ -3,7 +3,7 @@
 //! Likelihood: Bernoulli per pixel (binary cross-entropy on intensities in [0, 1]) plus the KL divergence to
 //! the prior N(0, I) — the evidence lower bound (see `train::vae`). Both networks take the "no class" token.
 
-use super::{CLASS_TOKENS, normal};
+use super::{CLASS_TOKENS, flops, normal};
 use crate::rng::Rng;
 use burn::config::Config;
 use burn::module::Module;
@@ -126,6 +126,22 @@ impl Vae {
     /// z `[B, latent]`, classes `[B]` → mean images `[B, 1, 28, 28]` in [0, 1].
     pub fn decode(&self, z: Tensor<2>, classes: Tensor<1, Int>) -> Tensor<4> {
         sigmoid(self.decode_logits(z, classes))
+    }
+
+    /// Floating-point operations to decode one latent code (see [`flops`]).
+    pub fn decode_flops_per_sample(&self) -> u64 {
+        flops(&self.dec_hidden, 1)
+            + flops(&self.dec_project, 1)
+            + flops(&self.dec_up1, 7 * 7)
+            + flops(&self.dec_up2, 14 * 14)
+    }
+
+    /// Floating-point operations to encode one image (see [`flops`]).
+    pub fn encode_flops_per_sample(&self) -> u64 {
+        flops(&self.enc_conv1, 14 * 14)
+            + flops(&self.enc_conv2, 7 * 7)
+            + flops(&self.enc_hidden, 1)
+            + flops(&self.enc_out, 1)
     }
 
     /// Prior samples z = temperature · ε, ε ~ N(0, I) (temperature 1: the model's own distribution; lower:

@@ -1,11 +1,12 @@
-//! Model files: one burnpack per trained model, weights stored as f16, with metadata naming the family,
-//! the dataset, the architecture config (JSON) and the training step. Loading works from bytes (the page)
+//! Model files: one burnpack per trained model, weights stored as f16, with metadata naming the kind (family
+//! or `classifier`), the dataset, the architecture config (JSON) and the training step. Loading works from bytes (the page)
 //! and fails with an error — never a panic — on truncated, foreign or mismatched files.
 
-use super::Family;
+use super::classifier::{Classifier, ClassifierConfig};
 use super::gan::{Gan, GanConfig};
 use super::unet::{Unet, UnetConfig};
 use super::vae::{Vae, VaeConfig};
+use super::{Family, Kind};
 use crate::data::DatasetKind;
 use burn::config::Config;
 use burn::module::Module;
@@ -15,23 +16,26 @@ use burn::tensor::{Bytes, DType, Device};
 use std::collections::BTreeMap;
 use std::fmt;
 
-const KEY_FAMILY: &str = "trilemma.family";
+const KEY_KIND: &str = "trilemma.kind";
 const KEY_DATASET: &str = "trilemma.dataset";
 const KEY_CONFIG: &str = "trilemma.config";
 const KEY_STEP: &str = "trilemma.step";
 
-/// A trained model of any family.
+/// A trained model of any kind.
+// Models are few and long-lived: boxing the large ones would save nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Model {
     Gan(Gan),
     Vae(Vae),
     Diffusion(Unet),
+    Classifier(Classifier),
 }
 
 /// A model with what its file says about it.
 #[derive(Debug, Clone)]
 pub struct ModelFile {
-    pub family: Family,
+    pub kind: Kind,
     pub dataset: DatasetKind,
     /// Optimizer steps the weights were trained for.
     pub step: u64,
@@ -53,11 +57,12 @@ impl fmt::Display for WeightsError {
 impl std::error::Error for WeightsError {}
 
 impl Model {
-    pub fn family(&self) -> Family {
+    pub fn kind(&self) -> Kind {
         match self {
-            Model::Gan(_) => Family::Gan,
-            Model::Vae(_) => Family::Vae,
-            Model::Diffusion(_) => Family::Diffusion,
+            Model::Gan(_) => Kind::Family(Family::Gan),
+            Model::Vae(_) => Kind::Family(Family::Vae),
+            Model::Diffusion(_) => Kind::Family(Family::Diffusion),
+            Model::Classifier(_) => Kind::Classifier,
         }
     }
 
@@ -66,13 +71,14 @@ impl Model {
             Model::Gan(m) => m.num_params(),
             Model::Vae(m) => m.num_params(),
             Model::Diffusion(m) => m.num_params(),
+            Model::Classifier(m) => m.num_params(),
         }
     }
 }
 
 /// The file name of a shipped model, e.g. `diffusion-mnist.bpk`.
-pub fn file_name(family: Family, dataset: DatasetKind) -> String {
-    format!("{family}-{dataset}.bpk")
+pub fn file_name(kind: Kind, dataset: DatasetKind) -> String {
+    format!("{kind}-{dataset}.bpk")
 }
 
 impl ModelFile {
@@ -88,7 +94,7 @@ impl ModelFile {
             meta.get(key)
                 .ok_or_else(|| bad(format!("metadata `{key}` missing")))
         };
-        let family = Family::parse(field(KEY_FAMILY)?).map_err(bad)?;
+        let kind = Kind::parse(field(KEY_KIND)?).map_err(bad)?;
         let dataset = DatasetKind::parse(field(KEY_DATASET)?).map_err(bad)?;
         let step = field(KEY_STEP)?
             .parse()
@@ -98,22 +104,28 @@ impl ModelFile {
         let cfg_err = |e: burn::config::ConfigError| bad(format!("bad config: {e}"));
         let mut store = BurnpackStore::from_bytes(Some(bytes))
             .with_from_adapter(FloatCastAdapter::to(DType::F32));
-        let model = match family {
-            Family::Gan => Model::Gan(load(
+        let model = match kind {
+            Kind::Family(Family::Gan) => Model::Gan(load(
                 GanConfig::load_binary(json).map_err(cfg_err)?.init(device),
                 &mut store,
             )?),
-            Family::Vae => Model::Vae(load(
+            Kind::Family(Family::Vae) => Model::Vae(load(
                 VaeConfig::load_binary(json).map_err(cfg_err)?.init(device),
                 &mut store,
             )?),
-            Family::Diffusion => Model::Diffusion(load(
+            Kind::Family(Family::Diffusion) => Model::Diffusion(load(
                 UnetConfig::load_binary(json).map_err(cfg_err)?.init(device),
+                &mut store,
+            )?),
+            Kind::Classifier => Model::Classifier(load(
+                ClassifierConfig::load_binary(json)
+                    .map_err(cfg_err)?
+                    .init(device),
                 &mut store,
             )?),
         };
         Ok(Self {
-            family,
+            kind,
             dataset,
             step,
             config,
@@ -125,7 +137,7 @@ impl ModelFile {
     pub fn to_bytes(&self) -> Result<Vec<u8>, WeightsError> {
         let mut store = BurnpackStore::from_bytes(None)
             .with_to_adapter(FloatCastAdapter::to(DType::F16))
-            .metadata(KEY_FAMILY, self.family.name())
+            .metadata(KEY_KIND, self.kind.name())
             .metadata(KEY_DATASET, self.dataset.name())
             .metadata(KEY_CONFIG, self.config.clone())
             .metadata(KEY_STEP, self.step.to_string());
@@ -133,6 +145,7 @@ impl ModelFile {
             Model::Gan(m) => m.save_into(&mut store),
             Model::Vae(m) => m.save_into(&mut store),
             Model::Diffusion(m) => m.save_into(&mut store),
+            Model::Classifier(m) => m.save_into(&mut store),
         };
         saved.map_err(|e| WeightsError(format!("can't serialise the model: {e}")))?;
         let bytes = store
@@ -164,7 +177,7 @@ mod tests {
     fn gan_file(device: &Device) -> ModelFile {
         let cfg = GanConfig::new();
         ModelFile {
-            family: Family::Gan,
+            kind: Kind::Family(Family::Gan),
             dataset: DatasetKind::Mnist,
             step: 12,
             config: burn::config::config_to_json(&cfg),
@@ -178,8 +191,8 @@ mod tests {
         let file = gan_file(&device);
         let back = ModelFile::from_bytes(file.to_bytes().unwrap(), &device).unwrap();
         assert_eq!(
-            (back.family, back.dataset, back.step),
-            (Family::Gan, DatasetKind::Mnist, 12)
+            (back.kind, back.dataset, back.step),
+            (Kind::Family(Family::Gan), DatasetKind::Mnist, 12)
         );
         let (Model::Gan(a), Model::Gan(b)) = (&file.model, &back.model) else {
             panic!("family changed")
@@ -220,7 +233,7 @@ mod tests {
         assert!(ModelFile::from_bytes(b"PNG\x89 certainly not a model".to_vec(), &device).is_err());
         // A file whose config says VAE but whose tensors are a GAN's.
         let mut lying = gan_file(&device);
-        lying.family = Family::Vae;
+        lying.kind = Kind::Family(Family::Vae);
         lying.config = burn::config::config_to_json(&VaeConfig::new());
         let err = ModelFile::from_bytes(lying.to_bytes().unwrap(), &device).unwrap_err();
         assert!(err.0.contains("don't fit"), "{err}");

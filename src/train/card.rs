@@ -10,21 +10,22 @@ pub fn write(
     file: &ModelFile,
     log: &LossLog,
     wall_seconds: f64,
+    report: &str,
 ) -> Result<(), String> {
-    let name = format!("{}-{}", opts.family, opts.dataset);
-    let size = std::fs::metadata(opts.out_dir.join(file_name(opts.family, opts.dataset)))
+    let name = format!("{}-{}", opts.kind, opts.dataset);
+    let size = std::fs::metadata(opts.out_dir.join(file_name(opts.kind, opts.dataset)))
         .map_or(0, |m| m.len());
     let finals = log.final_means(200);
     let mut md = String::new();
     let _ = writeln!(md, "# {name}\n");
     let _ = writeln!(md, "| | |\n|---|---|");
-    let _ = writeln!(md, "| family | {} |", opts.family);
+    let _ = writeln!(md, "| model | {} |", opts.kind);
     let _ = writeln!(md, "| dataset | {} (train split) |", opts.dataset);
     let _ = writeln!(md, "| parameters | {} |", file.model.num_params());
     let _ = writeln!(
         md,
         "| weights | `{}`, {:.2} MB, f16 |",
-        file_name(opts.family, opts.dataset),
+        file_name(opts.kind, opts.dataset),
         size as f64 / 1e6
     );
     let _ = writeln!(md, "| steps | {} |", file.step);
@@ -41,12 +42,15 @@ pub fn write(
     }
     let _ = writeln!(md, "\n## Architecture\n\n```json\n{}\n```\n", file.config);
     let _ = writeln!(md, "```text\n{}\n```\n", describe(file));
-    let _ = writeln!(
-        md,
-        "## Samples\n\n![samples]({name}.samples.png)\n\nRows: classes 0–9 ({}), then unconditional; seed 1, default knobs \
-         (diffusion: DDIM 50 steps, η 0, guidance 1).\n",
-        opts.dataset.class_names().join(", ")
-    );
+    if opts.kind.family().is_some() {
+        let _ = writeln!(
+            md,
+            "## Samples\n\n![samples]({name}.samples.png)\n\nRows: classes 0–9 ({}), then unconditional; seed 1, default knobs \
+             (diffusion: DDIM 50 steps, η 0, guidance 1).\n",
+            opts.dataset.class_names().join(", ")
+        );
+    }
+    md.push_str(report);
     let _ = writeln!(
         md,
         "## Loss\n\n![loss curve]({name}.loss.png)\n\nRaw log: [`{name}.loss.csv`]({name}.loss.csv).\n"
@@ -54,7 +58,7 @@ pub fn write(
     let _ = writeln!(
         md,
         "## Reproduce\n\n```sh\n./x data\ncargo run --release -- train {} --dataset {} --steps {} --batch {} --seed {}\n```",
-        opts.family, opts.dataset, opts.steps, opts.batch, opts.seed
+        opts.kind, opts.dataset, opts.steps, opts.batch, opts.seed
     );
     let path = opts.out_dir.join(format!("{name}.md"));
     std::fs::write(&path, md).map_err(|e| format!("{}: {e}", path.display()))
@@ -66,5 +70,6 @@ fn describe(file: &ModelFile) -> String {
         Model::Gan(m) => format!("{m}"),
         Model::Vae(m) => format!("{m}"),
         Model::Diffusion(m) => format!("{m}"),
+        Model::Classifier(m) => format!("{m}"),
     }
 }

@@ -3,16 +3,17 @@
 //! file, its loss plot and its model card in `models/`.
 
 mod card;
+pub mod classifier;
 mod diffusion;
 mod ema;
 mod gan;
 pub mod plot;
-mod progress;
+pub mod progress;
 mod vae;
 
 use crate::data::{CLASSES, Dataset, DatasetKind, PIXELS};
 use crate::models::weights::{Model, ModelFile, file_name};
-use crate::models::{Family, images_from_bytes};
+use crate::models::{Family, Kind, images_from_bytes};
 use crate::rng::Rng;
 use burn::tensor::{Device, Tensor};
 use std::io::Write;
@@ -26,7 +27,7 @@ pub const CLASS_DROPOUT: f64 = 0.1;
 /// What `trilemma train` was asked.
 #[derive(Clone, Debug)]
 pub struct TrainOptions {
-    pub family: Family,
+    pub kind: Kind,
     pub dataset: DatasetKind,
     pub steps: u64,
     pub batch: usize,
@@ -39,17 +40,18 @@ pub struct TrainOptions {
 }
 
 impl TrainOptions {
-    /// Default step counts per family (the shipped models' cards give the ones actually used).
-    pub fn default_steps(family: Family) -> u64 {
-        match family {
-            Family::Gan => 6000,
-            Family::Vae => 6000,
-            Family::Diffusion => 20000,
+    /// Default step counts per kind (the shipped models' cards give the ones actually used).
+    pub fn default_steps(kind: Kind) -> u64 {
+        match kind {
+            Kind::Family(Family::Gan) => 6000,
+            Kind::Family(Family::Vae) => 6000,
+            Kind::Family(Family::Diffusion) => 20000,
+            Kind::Classifier => 5000,
         }
     }
 
     fn name(&self) -> String {
-        format!("{}-{}", self.family, self.dataset)
+        format!("{}-{}", self.kind, self.dataset)
     }
 }
 
@@ -63,21 +65,30 @@ pub struct Batch {
 trait Trainer {
     /// Column names of the losses `step` returns.
     fn loss_names(&self) -> &'static [&'static str];
+    /// Share of training examples shown with the "no class" token.
+    fn class_dropout(&self) -> f64 {
+        CLASS_DROPOUT
+    }
     /// Optimizer step number `step` (0-based); returns the losses.
     fn step(&mut self, step: u64, batch: Batch, rng: &mut Rng) -> Vec<f64>;
     /// The weights to ship (EMA where the family keeps one), on the plain device.
     fn shipped(&self) -> Model;
     /// Architecture config as JSON.
     fn config_json(&self) -> String;
+    /// A Markdown section for the model card, measured on the test split.
+    fn report(&self, _dataset: DatasetKind, _data: &Dataset, _test: &[usize]) -> String {
+        String::new()
+    }
     fn save(&self, dir: &Path) -> Result<(), String>;
     fn load(self: Box<Self>, dir: &Path) -> Result<Box<dyn Trainer>, String>;
 }
 
-fn trainer(family: Family, device: &Device) -> Box<dyn Trainer> {
-    match family {
-        Family::Gan => Box::new(gan::GanTrainer::new(device)),
-        Family::Vae => Box::new(vae::VaeTrainer::new(device)),
-        Family::Diffusion => Box::new(diffusion::DiffusionTrainer::new(device)),
+fn trainer(opts: &TrainOptions, device: &Device) -> Box<dyn Trainer> {
+    match opts.kind {
+        Kind::Family(Family::Gan) => Box::new(gan::GanTrainer::new(device)),
+        Kind::Family(Family::Vae) => Box::new(vae::VaeTrainer::new(device)),
+        Kind::Family(Family::Diffusion) => Box::new(diffusion::DiffusionTrainer::new(device)),
+        Kind::Classifier => Box::new(classifier::ClassifierTrainer::new(opts.steps, device)),
     }
 }
 
@@ -96,12 +107,12 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
         return Err(format!("--batch must be 1–1024, got {}", opts.batch));
     }
     let data = Dataset::load(opts.dataset).map_err(|e| e.to_string())?;
-    let train_idx = data.split().train;
+    let split = data.split();
     let device = Device::flex().autodiff();
     device.seed(opts.seed);
     let ckpt = opts.checkpoint_dir.join(opts.name());
     let log_path = opts.out_dir.join(format!("{}.loss.csv", opts.name()));
-    let mut model = trainer(opts.family, &device);
+    let mut model = trainer(opts, &device);
     let (mut step, mut wall) = (0, 0.0);
     if opts.resume {
         let state: State = std::fs::read_to_string(ckpt.join("state.json"))
@@ -134,7 +145,14 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
     while step < opts.steps {
         // Every step's randomness derives from (seed, step): a resumed run sees the same batches and noise.
         let mut rng = Rng::stream(opts.seed, step);
-        let batch = make_batch(&data, &train_idx, opts.batch, &mut rng, &device);
+        let batch = make_batch(
+            &data,
+            &split.train,
+            opts.batch,
+            model.class_dropout(),
+            &mut rng,
+            &device,
+        );
         let losses = model.step(step, batch, &mut rng);
         step += 1;
         let row: Vec<String> = losses.iter().map(|l| format!("{l:.5}")).collect();
@@ -158,18 +176,19 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
     bar.finish();
     let wall_seconds = wall + started.elapsed().as_secs_f64();
     let file = ModelFile {
-        family: opts.family,
+        kind: opts.kind,
         dataset: opts.dataset,
         step,
         config: model.config_json(),
         model: model.shipped(),
     };
-    let path = opts.out_dir.join(file_name(opts.family, opts.dataset));
+    let path = opts.out_dir.join(file_name(opts.kind, opts.dataset));
     std::fs::write(&path, file.to_bytes().map_err(|e| e.to_string())?)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     let curve = plot::LossLog::read(&log_path)?;
     curve.plot(&opts.out_dir.join(format!("{}.loss.png", opts.name())))?;
-    card::write(opts, &file, &curve, wall_seconds)?;
+    let report = model.report(opts.dataset, &data, &split.test);
+    card::write(opts, &file, &curve, wall_seconds, &report)?;
     eprintln!(
         "wrote {} ({:.1} min of training)",
         path.display(),
@@ -204,9 +223,16 @@ fn save_checkpoint(model: &dyn Trainer, dir: &Path, state: &State) -> Result<(),
     std::fs::write(dir.join("state.json"), json).map_err(|e| e.to_string())
 }
 
-/// A random batch of training images with their classes, each dropped to "no class" with
-/// probability [`CLASS_DROPOUT`].
-fn make_batch(data: &Dataset, train: &[usize], n: usize, rng: &mut Rng, device: &Device) -> Batch {
+/// A random batch of training images with their classes, each dropped to "no class" with probability
+/// `dropout`.
+fn make_batch(
+    data: &Dataset,
+    train: &[usize],
+    n: usize,
+    dropout: f64,
+    rng: &mut Rng,
+    device: &Device,
+) -> Batch {
     let mut pixels = Vec::with_capacity(n * PIXELS);
     let mut classes = Vec::with_capacity(n);
     for _ in 0..n {
@@ -214,7 +240,7 @@ fn make_batch(data: &Dataset, train: &[usize], n: usize, rng: &mut Rng, device: 
         pixels.extend_from_slice(data.image(i));
         let c = data.labels[i] as usize;
         debug_assert!(c < CLASSES);
-        classes.push((rng.uniform() >= CLASS_DROPOUT).then_some(c));
+        classes.push((rng.uniform() >= dropout).then_some(c));
     }
     Batch {
         images: images_from_bytes(&pixels, device),

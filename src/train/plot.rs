@@ -1,6 +1,6 @@
-//! Loss logs (CSV) and their plot: one panel per loss, smoothed, with min/max labels drawn in a 3×5 font.
+//! Loss logs (CSV) and their plot: one panel per loss, smoothed, with min/max labels.
 
-use crate::image::write_png;
+use crate::plot::Canvas;
 use std::path::Path;
 
 /// A loss log: column names and one row of values per step.
@@ -45,11 +45,7 @@ impl LossLog {
         const W: usize = 640;
         const PANEL: usize = 150;
         let h = PANEL * self.names.len().max(1);
-        let mut img = Canvas {
-            w: W,
-            h,
-            px: vec![255; W * h * 3],
-        };
+        let mut img = Canvas::new(W, h);
         let colors = [
             [31, 119, 180],
             [214, 39, 40],
@@ -73,7 +69,7 @@ impl LossLog {
             };
             let (left, right, top, bottom) = (50, W - 10, y0 + 16, y0 + PANEL - 16);
             img.rect(left, top, right, bottom, [200, 200, 200]);
-            img.text(4, y0 + 4, &format!("{name}"), [0, 0, 0]);
+            img.text(4, y0 + 4, &name.to_string(), [0, 0, 0]);
             img.text(4, top, &short(hi), [80, 80, 80]);
             img.text(4, bottom - 5, &short(lo), [80, 80, 80]);
             img.text(
@@ -95,7 +91,7 @@ impl LossLog {
                 prev = Some(p);
             }
         }
-        write_png(path, W, h, 3, &img.px).map_err(|e| format!("{}: {e}", path.display()))
+        img.write(path)
     }
 }
 
@@ -114,103 +110,5 @@ fn short(v: f64) -> String {
         format!("{v:.0}")
     } else {
         format!("{v:.3}")
-    }
-}
-
-struct Canvas {
-    w: usize,
-    h: usize,
-    px: Vec<u8>,
-}
-
-/// 3×5 glyphs, one row of 3 bits per digit of the octal-ish code (top row first).
-fn glyph(c: char) -> [u8; 5] {
-    match c.to_ascii_lowercase() {
-        '0' => [7, 5, 5, 5, 7],
-        '1' => [2, 6, 2, 2, 7],
-        '2' => [7, 1, 7, 4, 7],
-        '3' => [7, 1, 7, 1, 7],
-        '4' => [5, 5, 7, 1, 1],
-        '5' => [7, 4, 7, 1, 7],
-        '6' => [7, 4, 7, 5, 7],
-        '7' => [7, 1, 1, 1, 1],
-        '8' => [7, 5, 7, 5, 7],
-        '9' => [7, 5, 7, 1, 7],
-        '.' => [0, 0, 0, 0, 2],
-        '-' => [0, 0, 7, 0, 0],
-        '_' => [0, 0, 0, 0, 7],
-        'a' => [2, 5, 7, 5, 5],
-        'b' => [6, 5, 6, 5, 6],
-        'c' => [7, 4, 4, 4, 7],
-        'd' => [6, 5, 5, 5, 6],
-        'e' => [7, 4, 6, 4, 7],
-        'f' => [7, 4, 6, 4, 4],
-        'g' => [7, 4, 5, 5, 7],
-        'h' => [5, 5, 7, 5, 5],
-        'i' => [7, 2, 2, 2, 7],
-        'j' => [1, 1, 1, 5, 7],
-        'k' => [5, 5, 6, 5, 5],
-        'l' => [4, 4, 4, 4, 7],
-        'm' => [5, 7, 7, 5, 5],
-        'n' => [6, 5, 5, 5, 5],
-        'o' => [7, 5, 5, 5, 7],
-        'p' => [7, 5, 7, 4, 4],
-        'q' => [7, 5, 5, 7, 1],
-        'r' => [6, 5, 6, 5, 5],
-        's' => [7, 4, 7, 1, 7],
-        't' => [7, 2, 2, 2, 2],
-        'u' => [5, 5, 5, 5, 7],
-        'v' => [5, 5, 5, 5, 2],
-        'w' => [5, 5, 7, 7, 5],
-        'x' => [5, 5, 2, 5, 5],
-        'y' => [5, 5, 2, 2, 2],
-        'z' => [7, 1, 2, 4, 7],
-        _ => [0; 5],
-    }
-}
-
-impl Canvas {
-    fn set(&mut self, x: i64, y: i64, c: [u8; 3]) {
-        if (0..self.w as i64).contains(&x) && (0..self.h as i64).contains(&y) {
-            let at = (y as usize * self.w + x as usize) * 3;
-            self.px[at..at + 3].copy_from_slice(&c);
-        }
-    }
-
-    fn rect(&mut self, x0: usize, y0: usize, x1: usize, y1: usize, c: [u8; 3]) {
-        for x in x0..=x1 {
-            self.set(x as i64, y0 as i64, c);
-            self.set(x as i64, y1 as i64, c);
-        }
-        for y in y0..=y1 {
-            self.set(x0 as i64, y as i64, c);
-            self.set(x1 as i64, y as i64, c);
-        }
-    }
-
-    fn line(&mut self, (x0, y0): (i64, i64), (x1, y1): (i64, i64), c: [u8; 3]) {
-        let n = (x1 - x0).abs().max((y1 - y0).abs()).max(1);
-        for i in 0..=n {
-            self.set(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n, c);
-        }
-    }
-
-    /// Text at 2× scale (each glyph 6×10 pixels plus spacing).
-    fn text(&mut self, x: usize, y: usize, s: &str, c: [u8; 3]) {
-        for (k, ch) in s.chars().enumerate() {
-            for (row, bits) in glyph(ch).iter().enumerate() {
-                for col in 0..3 {
-                    if bits >> (2 - col) & 1 == 1 {
-                        for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-                            self.set(
-                                (x + k * 8 + col * 2 + dx) as i64,
-                                (y + row * 2 + dy) as i64,
-                                c,
-                            );
-                        }
-                    }
-                }
-            }
-        }
     }
 }

@@ -1,0 +1,657 @@
+//! The scoreboard (native only): fidelity, diversity, class coverage and speed of every shipped generator, of
+//! its knobs swept, and of reference points (real images: the best possible; noise and class-mean images:
+//! the worst and the blurry), all measured with the project's own classifier against the held-out test split.
+//!
+//! Every row samples two sets: a conditional one (sample i asks for class i mod 10) scored by FID,
+//! precision/recall and the classifier's accuracy, and an unconditional one (the "no class" token) scored by
+//! FID and the histogram of predicted classes — where mode collapse shows. Sampled features are cached
+//! under `~/.cache/trilemma/eval`, keyed by everything they depend on (weights included), so an
+//! interrupted or repeated run only computes what changed.
+
+pub mod metrics;
+mod plots;
+pub mod scoreboard;
+
+use crate::data::{CLASSES, Dataset, DatasetKind, PIXELS, fnv1a};
+use crate::generate::{Options, generate_classes};
+use crate::models::Family;
+use crate::models::Kind;
+use crate::models::classifier::Classifier;
+use crate::models::diffusion::{SampleOptions, Sampler};
+use crate::models::weights::{Model, ModelFile, file_name};
+use crate::rng::Rng;
+use crate::train::progress::Progress;
+use burn::tensor::{Device, Tensor, TensorData};
+use metrics::Features;
+use scoreboard::{Board, Conditional, Row, Scoreboard, Speed, Unconditional, Weights};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Neighbours of the precision/recall manifolds (Kynkäänniemi et al. use k = 3).
+pub const K: usize = 3;
+/// Batch size of sampling, and of the speed figures.
+pub const BATCH: usize = 64;
+/// Share of the unconditional samples a class needs to count as covered.
+pub const COVERED: f64 = 0.05;
+
+/// What `trilemma eval` was asked.
+#[derive(Clone, Debug)]
+pub struct EvalOptions {
+    pub datasets: Vec<DatasetKind>,
+    /// Samples per set of the main rows (and of the GAN and VAE sweeps).
+    pub n: usize,
+    /// Samples per set of the diffusion sweeps (a DDPM 1000 set costs 20× a DDIM 50 one).
+    pub sweep_n: usize,
+    pub seed: u64,
+    /// Where the weights are read and the scoreboard and plots are written.
+    pub models_dir: PathBuf,
+    pub cache_dir: PathBuf,
+}
+
+/// Where a row's images come from.
+#[derive(Clone, Debug)]
+enum Source {
+    /// Real images of the train split.
+    Train,
+    /// Pixels drawn from a normal distribution with the train split's pixel mean and deviation, clipped.
+    Noise,
+    /// The train split's mean image of each class.
+    ClassMeans,
+    Model(Family, Options),
+}
+
+/// One row to measure.
+#[derive(Clone, Debug)]
+struct Spec {
+    id: String,
+    label: String,
+    sweep: Option<&'static str>,
+    knobs: BTreeMap<String, serde_json::Value>,
+    source: Source,
+    n: usize,
+    /// Whether the unconditional set is sampled too (the guidance and steps sweeps skip it: guidance has
+    /// no effect without a class, and the steps sweep is costly enough).
+    unconditional: bool,
+}
+
+fn family_knobs(family: Family, o: &Options) -> BTreeMap<String, serde_json::Value> {
+    let d = &o.diffusion;
+    let pairs = match family {
+        Family::Gan => vec![("truncation", json!(o.truncation))],
+        Family::Vae => vec![("temperature", json!(o.temperature))],
+        Family::Diffusion => vec![
+            ("sampler", json!(d.sampler.name())),
+            ("steps", json!(d.steps)),
+            ("eta", json!(d.eta)),
+            ("guidance", json!(d.guidance)),
+        ],
+    };
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// The rows of one dataset's board, in table order.
+fn specs(opts: &EvalOptions) -> Vec<Spec> {
+    let reference = |id: &str, label: &str, source| Spec {
+        id: id.into(),
+        label: label.into(),
+        sweep: None,
+        knobs: BTreeMap::new(),
+        source,
+        n: opts.n,
+        unconditional: true,
+    };
+    let model = |family: Family, sweep: Option<&'static str>, o: Options, n, uncond| {
+        let knobs = family_knobs(family, &o);
+        let id = match sweep {
+            None => family.name().to_string(),
+            Some(s) => format!("{family}-{s}-{}", knobs[s]).replace('"', ""),
+        };
+        let label = knobs
+            .iter()
+            .map(|(k, v)| format!("{k} {v}").replace('"', ""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Spec {
+            id,
+            label: format!("{family} ({label})"),
+            sweep,
+            knobs,
+            source: Source::Model(family, o),
+            n,
+            unconditional: uncond,
+        }
+    };
+    let d = Options::default();
+    let ddim = |steps, guidance| Options {
+        diffusion: SampleOptions {
+            sampler: Sampler::Ddim,
+            steps,
+            eta: 0.0,
+            guidance,
+        },
+        ..d
+    };
+    let mut rows = vec![
+        reference("train", "real train images", Source::Train),
+        reference("noise", "Gaussian noise", Source::Noise),
+        reference("class-means", "per-class mean images", Source::ClassMeans),
+        model(Family::Gan, None, d, opts.n, true),
+        model(Family::Vae, None, d, opts.n, true),
+        model(Family::Diffusion, None, d, opts.n, true),
+    ];
+    for truncation in [0.8, 0.6, 0.4] {
+        let o = Options { truncation, ..d };
+        rows.push(model(Family::Gan, Some("truncation"), o, opts.n, true));
+    }
+    let o = Options {
+        temperature: 0.8,
+        ..d
+    };
+    rows.push(model(Family::Vae, Some("temperature"), o, opts.n, true));
+    // The steps sweep runs without guidance: one pass per step halves the cost of its DDPM 1000 row, the
+    // dearest of the board. Its 50-step row is also the guidance sweep's w = 0 (same samples, cached once).
+    for steps in [10, 25, 50, 100, 250] {
+        rows.push(model(
+            Family::Diffusion,
+            Some("steps"),
+            ddim(steps, 0.0),
+            opts.sweep_n,
+            false,
+        ));
+    }
+    let ddpm = Options {
+        diffusion: SampleOptions {
+            sampler: Sampler::Ddpm,
+            steps: crate::models::diffusion::T,
+            guidance: 0.0,
+            ..d.diffusion
+        },
+        ..d
+    };
+    let mut ddpm_row = model(Family::Diffusion, Some("steps"), ddpm, opts.sweep_n, false);
+    ddpm_row.id = "diffusion-ddpm".into();
+    rows.push(ddpm_row);
+    for guidance in [0.0, 1.0, 3.0] {
+        rows.push(model(
+            Family::Diffusion,
+            Some("guidance"),
+            ddim(d.diffusion.steps, guidance),
+            opts.sweep_n,
+            false,
+        ));
+    }
+    rows
+}
+
+/// Sampled features and predictions of one row (what the cache keeps).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Sampled {
+    conditional: Vec<f32>,
+    conditional_predicted: Vec<usize>,
+    unconditional: Option<(Vec<f32>, Vec<usize>)>,
+    /// Median warm time of a full batch, per sample.
+    ms_per_sample: Option<f64>,
+    threads: usize,
+}
+
+/// One sampled set: features, predicted classes, and the milliseconds of each full batch.
+struct SampledSet {
+    features: Vec<f32>,
+    predicted: Vec<usize>,
+    ms: Vec<f64>,
+}
+
+/// Everything a dataset's rows need.
+struct Context<'a> {
+    dataset: DatasetKind,
+    data: &'a Dataset,
+    by_class: Vec<Vec<usize>>,
+    train: &'a [usize],
+    class_means: Vec<[f32; PIXELS]>,
+    pixel_mean: f32,
+    pixel_std: f32,
+    classifier: &'a Classifier,
+    models: &'a BTreeMap<&'static str, ModelFile>,
+    device: Device,
+}
+
+impl Context<'_> {
+    /// A batch of images `[B, 1, 28, 28]` for `classes` from `source`; `seed` fixes every random draw.
+    fn images(
+        &self,
+        source: &Source,
+        classes: &[Option<usize>],
+        seed: u64,
+    ) -> Result<Tensor<4>, String> {
+        let n = classes.len();
+        let mut rng = Rng::new(seed);
+        let from_pixels = |v: Vec<f32>| {
+            Ok(Tensor::from_data(
+                TensorData::new(v, [n, 1, 28, 28]),
+                &self.device,
+            ))
+        };
+        match source {
+            Source::Model(family, options) => {
+                let file = &self.models[family.name()];
+                let options = Options { seed, ..*options };
+                generate_classes(&file.model, classes, &options, &self.device)
+            }
+            Source::Train => {
+                let v = classes
+                    .iter()
+                    .flat_map(|c| {
+                        let pool = c.map_or(self.train, |c| &self.by_class[c]);
+                        self.data.image(pool[rng.below(pool.len())]).to_vec()
+                    })
+                    .map(|b| b as f32 / 255.0)
+                    .collect();
+                from_pixels(v)
+            }
+            Source::Noise => from_pixels(
+                (0..n * PIXELS)
+                    .map(|_| (self.pixel_mean + self.pixel_std * rng.normal()).clamp(0.0, 1.0))
+                    .collect(),
+            ),
+            Source::ClassMeans => from_pixels(
+                classes
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, c)| self.class_means[c.unwrap_or(i % CLASSES)])
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Features and predicted classes of images.
+    fn classify(&self, images: Tensor<4>) -> (Vec<f32>, Vec<usize>) {
+        let features = self.classifier.features(images);
+        let predicted = self
+            .classifier
+            .logits(features.clone())
+            .argmax(1)
+            .into_data()
+            .iter::<i64>()
+            .map(|c| c as usize)
+            .collect();
+        (features.into_data().iter::<f32>().collect(), predicted)
+    }
+
+    /// Samples one set in batches of [`BATCH`].
+    fn sample_set(
+        &self,
+        spec: &Spec,
+        classes: &[Option<usize>],
+        stream: u64,
+        bar: &mut Progress,
+        done: &mut u64,
+    ) -> Result<SampledSet, String> {
+        let (mut features, mut predicted, mut ms) = (Vec::new(), Vec::new(), Vec::new());
+        for (b, chunk) in classes.chunks(BATCH).enumerate() {
+            let seed = Rng::stream(stream, b as u64).next_u64() >> 11;
+            let started = Instant::now();
+            let images = self.images(&spec.source, chunk, seed)?;
+            // Reading the values back finishes the work, so the clock covers the whole sampling.
+            let images = Tensor::<4>::from_data(images.into_data(), &self.device);
+            if chunk.len() == BATCH {
+                ms.push(started.elapsed().as_secs_f64() * 1e3);
+            }
+            let (f, p) = self.classify(images);
+            features.extend(f);
+            predicted.extend(p);
+            *done += 1;
+            bar.update(*done, &[], &[]);
+        }
+        Ok(SampledSet {
+            features,
+            predicted,
+            ms,
+        })
+    }
+
+    fn sample(&self, spec: &Spec, seed: u64) -> Result<Sampled, String> {
+        let batches = |n: usize| n.div_ceil(BATCH) as u64;
+        let total = batches(spec.n) * if spec.unconditional { 2 } else { 1 };
+        let mut bar = Progress::new(format!("{}/{}", self.dataset, spec.id), 0, total);
+        let mut done = 0;
+        let asked: Vec<Option<usize>> = (0..spec.n).map(|i| Some(i % CLASSES)).collect();
+        let SampledSet {
+            features: conditional,
+            predicted: conditional_predicted,
+            mut ms,
+        } = self.sample_set(spec, &asked, seed, &mut bar, &mut done)?;
+        let unconditional = if spec.unconditional {
+            let set = self.sample_set(spec, &vec![None; spec.n], seed ^ 1, &mut bar, &mut done)?;
+            Some((set.features, set.predicted))
+        } else {
+            None
+        };
+        bar.finish();
+        // The first full batch is the warm-up.
+        let ms_per_sample = (ms.len() > 1).then(|| {
+            ms.remove(0);
+            ms.sort_by(f64::total_cmp);
+            ms[ms.len() / 2] / BATCH as f64
+        });
+        Ok(Sampled {
+            conditional,
+            conditional_predicted,
+            unconditional,
+            ms_per_sample: matches!(spec.source, Source::Model(..))
+                .then_some(ms_per_sample)
+                .flatten(),
+            threads: rayon_threads(),
+        })
+    }
+}
+
+fn rayon_threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+fn hex(hash: u64) -> String {
+    format!("{hash:016x}")
+}
+
+/// Reads a shipped model file and its fingerprint.
+fn read_model(
+    dir: &Path,
+    kind: Kind,
+    dataset: DatasetKind,
+) -> Result<(ModelFile, Weights), String> {
+    let name = file_name(kind, dataset);
+    let path = dir.join(&name);
+    let bytes = std::fs::read(&path).map_err(|e| {
+        let hint = if kind == Kind::Classifier {
+            format!(" (train it: trilemma train classifier --dataset {dataset})")
+        } else {
+            String::new()
+        };
+        format!("can't read {}: {e}{hint}", path.display())
+    })?;
+    let hash = hex(fnv1a(&bytes));
+    let file = ModelFile::from_bytes(bytes, &Device::flex())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let weights = Weights {
+        file: name,
+        fnv1a: hash,
+        step: file.step,
+        params: file.model.num_params(),
+        test_accuracy: None,
+    };
+    Ok((file, weights))
+}
+
+/// Measures one dataset's board.
+fn board(opts: &EvalOptions, dataset: DatasetKind) -> Result<Board, String> {
+    let data = Dataset::load(dataset).map_err(|e| e.to_string())?;
+    let split = data.split();
+    let device = Device::flex();
+    let (classifier_file, mut classifier_weights) =
+        read_model(&opts.models_dir, Kind::Classifier, dataset)?;
+    let Model::Classifier(classifier) = &classifier_file.model else {
+        return Err(format!("{} holds no classifier", classifier_weights.file));
+    };
+    let mut models = BTreeMap::new();
+    let mut model_weights = Vec::new();
+    for family in Family::ALL {
+        let (file, weights) = read_model(&opts.models_dir, Kind::Family(family), dataset)?;
+        models.insert(family.name(), file);
+        model_weights.push(weights);
+    }
+    let train_pixels = split.train.iter().flat_map(|&i| data.image(i));
+    let (mut sum, mut sq, mut count) = (0.0f64, 0.0f64, 0.0f64);
+    for &p in train_pixels {
+        let v = p as f64 / 255.0;
+        (sum, sq, count) = (sum + v, sq + v * v, count + 1.0);
+    }
+    let mut by_class = vec![Vec::new(); CLASSES];
+    for &i in &split.train {
+        by_class[data.labels[i] as usize].push(i);
+    }
+    let ctx = Context {
+        dataset,
+        data: &data,
+        by_class,
+        train: &split.train,
+        class_means: data.class_means(&split.train),
+        pixel_mean: (sum / count) as f32,
+        pixel_std: (sq / count - (sum / count).powi(2)).sqrt() as f32,
+        classifier,
+        models: &models,
+        device: device.clone(),
+    };
+
+    // The test split: the reference of every metric.
+    let (mut test_values, mut test_predicted) = (Vec::new(), Vec::new());
+    for chunk in split.test.chunks(256) {
+        let pixels: Vec<u8> = chunk.iter().flat_map(|&i| data.image(i).to_vec()).collect();
+        let (f, p) = ctx.classify(crate::models::images_from_bytes(&pixels, &device));
+        test_values.extend(f);
+        test_predicted.extend(p);
+    }
+    let dim = test_values.len() / split.test.len();
+    let test = Features::new(dim, test_values);
+    let labels: Vec<usize> = split
+        .test
+        .iter()
+        .map(|&i| data.labels[i] as usize)
+        .collect();
+    classifier_weights.test_accuracy = Some(metrics::accuracy(&labels, &test_predicted));
+    // Precision and recall compare equal numbers of images: a seeded shuffle of the test split, cut.
+    let mut order: Vec<usize> = (0..test.len()).collect();
+    Rng::new(opts.seed ^ 0x7465_7374).shuffle(&mut order);
+    let shuffled = Features::new(
+        dim,
+        order.iter().flat_map(|&i| test.row(i).to_vec()).collect(),
+    );
+
+    let fingerprint = |spec: &Spec| {
+        let weights = match &spec.source {
+            Source::Model(family, _) => {
+                let i = Family::ALL.iter().position(|f| f == family).unwrap_or(0);
+                model_weights[i].fnv1a.clone()
+            }
+            _ => String::new(),
+        };
+        format!(
+            "v2|{dataset}|{:?}|{}|{}|{}|{weights}|{}",
+            spec.source, spec.n, spec.unconditional, opts.seed, classifier_weights.fnv1a
+        )
+    };
+    std::fs::create_dir_all(&opts.cache_dir)
+        .map_err(|e| format!("{}: {e}", opts.cache_dir.display()))?;
+    let mut rows = Vec::new();
+    for spec in specs(opts) {
+        let key = fingerprint(&spec);
+        let cache = opts
+            .cache_dir
+            .join(format!("{}.json", hex(fnv1a(key.as_bytes()))));
+        let sampled = match std::fs::read(&cache)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Sampled>(&b).ok())
+        {
+            Some(s) => s,
+            None => {
+                let s = ctx.sample(&spec, fnv1a(key.as_bytes()))?;
+                let json = serde_json::to_vec(&s).map_err(|e| e.to_string())?;
+                std::fs::write(&cache, json).map_err(|e| format!("{}: {e}", cache.display()))?;
+                s
+            }
+        };
+        let row = score(&spec, &sampled, &test, &shuffled, &models)?;
+        print_row(dataset, &row);
+        rows.push(row);
+    }
+    Ok(Board {
+        dataset: dataset.name().into(),
+        test_images: test.len(),
+        classifier: classifier_weights,
+        models: model_weights,
+        rows,
+    })
+}
+
+/// Metrics of one row from its sampled features.
+fn score(
+    spec: &Spec,
+    s: &Sampled,
+    test: &Features,
+    shuffled_test: &Features,
+    models: &BTreeMap<&'static str, ModelFile>,
+) -> Result<Row, String> {
+    let dim = test.dim;
+    let cond = Features::new(dim, s.conditional.clone());
+    let m = cond.len().min(test.len());
+    let (precision, recall) = metrics::precision_recall(&shuffled_test.head(m), &cond.head(m), K);
+    let asked: Vec<usize> = (0..cond.len()).map(|i| i % CLASSES).collect();
+    let unconditional = s.unconditional.as_ref().map(|(f, p)| {
+        let histogram = metrics::class_histogram(p);
+        Unconditional {
+            n: p.len(),
+            fid: metrics::fid(&Features::new(dim, f.clone()), test),
+            histogram,
+            entropy: metrics::normalized_entropy(&histogram),
+            classes_covered: metrics::classes_covered(&histogram, COVERED),
+        }
+    });
+    let speed = match (&spec.source, s.ms_per_sample) {
+        (Source::Model(family, options), Some(ms)) => {
+            let model = &models[family.name()].model;
+            Some(Speed {
+                ms_per_sample: ms,
+                batch: BATCH,
+                threads: s.threads,
+                params: model.num_params(),
+                flops_per_sample: flops_per_sample(model, options),
+            })
+        }
+        _ => None,
+    };
+    Ok(Row {
+        id: spec.id.clone(),
+        label: spec.label.clone(),
+        model: match &spec.source {
+            Source::Model(family, _) => family.name().into(),
+            _ => "reference".into(),
+        },
+        sweep: spec.sweep.map(str::to_string),
+        knobs: spec.knobs.clone(),
+        conditional: Conditional {
+            n: cond.len(),
+            fid: metrics::fid(&cond, test),
+            precision,
+            recall,
+            accuracy: metrics::accuracy(&asked, &s.conditional_predicted),
+        },
+        unconditional,
+        speed,
+    })
+}
+
+/// Floating-point operations to generate one conditional sample with `options`.
+pub fn flops_per_sample(model: &Model, options: &Options) -> u64 {
+    match model {
+        Model::Gan(g) => g.generator.flops_per_sample(),
+        Model::Vae(v) => v.decode_flops_per_sample(),
+        Model::Diffusion(u) => {
+            let d = &options.diffusion;
+            let passes = if d.guidance > 0.0 { 2 } else { 1 };
+            u.flops_per_sample() * d.timesteps(crate::models::diffusion::T).len() as u64 * passes
+        }
+        Model::Classifier(c) => c.flops_per_sample(),
+    }
+}
+
+const HEADER: &str = "dataset  row                         n     FID   prec  recall  acc   | uncond FID  entropy  covered | ms/sample";
+
+fn print_row(dataset: DatasetKind, r: &Row) {
+    let c = &r.conditional;
+    let (ufid, entropy, covered) =
+        r.unconditional
+            .as_ref()
+            .map_or(("-".into(), "-".into(), "-".into()), |u| {
+                (
+                    format!("{:.2}", u.fid),
+                    format!("{:.3}", u.entropy),
+                    format!("{}", u.classes_covered),
+                )
+            });
+    let ms = r
+        .speed
+        .as_ref()
+        .map_or("-".into(), |s| format!("{:.3}", s.ms_per_sample));
+    println!(
+        "{:<8} {:<26} {:>5} {:>7.2} {:>6.3} {:>6.3} {:>5.3} | {:>10} {:>8} {:>7} | {:>9}",
+        dataset.name(),
+        r.id,
+        c.n,
+        c.fid,
+        c.precision,
+        c.recall,
+        c.accuracy,
+        ufid,
+        entropy,
+        covered,
+        ms
+    );
+}
+
+/// Runs the evaluation, prints the table and writes `scoreboard.json` and the plots into the models folder.
+pub fn eval(opts: &EvalOptions, command: String) -> Result<(), String> {
+    if opts.n < 2 * BATCH || opts.sweep_n < 2 * BATCH {
+        return Err(format!(
+            "--n and --sweep-n must be at least {} (two batches: one to warm up, one to time)",
+            2 * BATCH
+        ));
+    }
+    println!("{HEADER}");
+    let mut boards = Vec::new();
+    for &dataset in &opts.datasets {
+        boards.push(board(opts, dataset)?);
+    }
+    let path = opts.models_dir.join("scoreboard.json");
+    // Boards of datasets not evaluated this time are kept from the previous file.
+    if let Ok(old) = std::fs::read_to_string(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|s| Scoreboard::parse(&s))
+        && old.seed == opts.seed
+    {
+        for b in old.datasets {
+            if !boards.iter().any(|n| n.dataset == b.dataset) {
+                boards.push(b);
+            }
+        }
+    }
+    boards.sort_by_key(|b| DatasetKind::parse(&b.dataset).map_or(9, |k| k as usize));
+    let board = Scoreboard {
+        schema: scoreboard::SCHEMA,
+        command,
+        seed: opts.seed,
+        k: K,
+        feature_space: "penultimate layer (64 features) of the project's own classifier per dataset \
+                        (models/classifier-<dataset>.bpk); not Inception features: FIDs compare only with \
+                        each other"
+            .into(),
+        datasets: boards,
+    };
+    board.validate()?;
+    let json = serde_json::to_string_pretty(&board).map_err(|e| e.to_string())?;
+    std::fs::write(&path, json + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
+    eprintln!("wrote {}", path.display());
+    plots::write_all(&board, &opts.models_dir)
+}
+
+/// Folder of the sampled-feature cache: `~/.cache/trilemma/eval`.
+pub fn default_cache_dir() -> PathBuf {
+    crate::data::cache_dir()
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+        .join("eval")
+}
