@@ -19,8 +19,9 @@ const USAGE: &str = "usage:
   trilemma sample <gan|vae|diffusion> --dataset <mnist|fashion> [--weights FILE] [--out FILE.png]
       [--n 16] [--seed 0] [--class 0-9|none] [--truncation 1.0] [--temperature 1.0]
       [--sampler ddim|ddpm] [--steps 50] [--eta 0] [--guidance 1]
-  trilemma eval [--dataset mnist|fashion] [--n 2000] [--sweep-n 256] [--seed 0]
-      score every shipped model against the test split; writes models/scoreboard.json and its plots";
+  trilemma eval [--dataset mnist|fashion] [--n 1000] [--sweep-n 128] [--seed 0] [--rows ID,ID]
+      score every shipped model against the test split; writes models/scoreboard.json and its plots
+      (--rows: only those rows, printed, nothing written)";
 
 /// Runs the command line with the process arguments.
 pub fn main() -> ExitCode {
@@ -197,16 +198,20 @@ fn run(args: &[String]) -> Result<(), String> {
             write_samples(&file, &options, &out)
         }
         Some("eval") => {
-            let a = Args::parse(args, &[], &["dataset", "n", "sweep-n", "seed"])?;
+            let a = Args::parse(args, &[], &["dataset", "n", "sweep-n", "seed", "rows"])?;
             let datasets = match a.named.get("dataset") {
                 Some(d) => vec![DatasetKind::parse(d)?],
                 None => DatasetKind::ALL.to_vec(),
             };
             let opts = EvalOptions {
                 datasets,
-                n: a.get("n", 2000)?,
-                sweep_n: a.get("sweep-n", 256)?,
+                n: a.get("n", 1000)?,
+                sweep_n: a.get("sweep-n", 128)?,
                 seed: a.get("seed", 0)?,
+                rows: a
+                    .named
+                    .get("rows")
+                    .map(|r| r.split(',').map(str::to_string).collect()),
                 models_dir: PathBuf::from("models"),
                 cache_dir: eval::default_cache_dir(),
             };

@@ -45,6 +45,8 @@ pub struct EvalOptions {
     /// Samples per set of the diffusion sweeps (a DDPM 1000 set costs 20× a DDIM 50 one).
     pub sweep_n: usize,
     pub seed: u64,
+    /// Only these rows (ids), printed but not written: a quick look, e.g. at another seed.
+    pub rows: Option<Vec<String>>,
     /// Where the weights are read and the scoreboard and plots are written.
     pub models_dir: PathBuf,
     pub cache_dir: PathBuf,
@@ -161,6 +163,16 @@ fn specs(opts: &EvalOptions) -> Vec<Spec> {
             false,
         ));
     }
+    for guidance in [0.0, 1.0, 3.0] {
+        rows.push(model(
+            Family::Diffusion,
+            Some("guidance"),
+            ddim(d.diffusion.steps, guidance),
+            opts.sweep_n,
+            false,
+        ));
+    }
+    // Last: the dearest row (1000 steps).
     let ddpm = Options {
         diffusion: SampleOptions {
             sampler: Sampler::Ddpm,
@@ -173,15 +185,6 @@ fn specs(opts: &EvalOptions) -> Vec<Spec> {
     let mut ddpm_row = model(Family::Diffusion, Some("steps"), ddpm, opts.sweep_n, false);
     ddpm_row.id = "diffusion-ddpm".into();
     rows.push(ddpm_row);
-    for guidance in [0.0, 1.0, 3.0] {
-        rows.push(model(
-            Family::Diffusion,
-            Some("guidance"),
-            ddim(d.diffusion.steps, guidance),
-            opts.sweep_n,
-            false,
-        ));
-    }
     rows
 }
 
@@ -467,7 +470,8 @@ fn board(opts: &EvalOptions, dataset: DatasetKind) -> Result<Board, String> {
     std::fs::create_dir_all(&opts.cache_dir)
         .map_err(|e| format!("{}: {e}", opts.cache_dir.display()))?;
     let mut rows = Vec::new();
-    for spec in specs(opts) {
+    let wanted = |spec: &Spec| opts.rows.as_ref().is_none_or(|ids| ids.contains(&spec.id));
+    for spec in specs(opts).into_iter().filter(wanted) {
         let key = fingerprint(&spec);
         let cache = opts
             .cache_dir
@@ -610,10 +614,20 @@ pub fn eval(opts: &EvalOptions, command: String) -> Result<(), String> {
             2 * BATCH
         ));
     }
+    if let Some(ids) = &opts.rows {
+        let known: Vec<String> = specs(opts).into_iter().map(|s| s.id).collect();
+        if let Some(bad) = ids.iter().find(|id| !known.contains(id)) {
+            return Err(format!("unknown row {bad:?}; rows: {}", known.join(", ")));
+        }
+    }
     println!("{HEADER}");
     let mut boards = Vec::new();
     for &dataset in &opts.datasets {
         boards.push(board(opts, dataset)?);
+    }
+    if opts.rows.is_some() {
+        eprintln!("--rows: printed only; models/scoreboard.json is left as it was");
+        return Ok(());
     }
     let path = opts.models_dir.join("scoreboard.json");
     // Boards of datasets not evaluated this time are kept from the previous file.
