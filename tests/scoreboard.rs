@@ -1,5 +1,7 @@
 //! The shipped `models/scoreboard.json`: it follows its schema, it was computed from the weight files that
 //! ship beside it, and it holds every row the page and the README show.
+// Native only: they read the data cache and the models folder from disk.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::path::Path;
 use trilemma::data::{DatasetKind, fnv1a};
@@ -83,4 +85,18 @@ fn damaged_scoreboards_are_refused() {
     assert!(Scoreboard::parse(&json.replace("\"precision\": 0", "\"precision\": 7")).is_err());
     assert!(Scoreboard::parse(&json.replacen("\"id\"", "\"surprise\": 1, \"id\"", 1)).is_err());
     assert!(Scoreboard::parse(&json[..json.len() / 2]).is_err());
+}
+
+#[test]
+fn readme_shows_the_shipped_tables() {
+    let readme = std::fs::read_to_string(models_dir().join("../README.md")).unwrap();
+    let tables = shipped().markdown();
+    assert!(
+        readme.contains(&tables),
+        "README.md's scoreboard tables differ from models/scoreboard.json: paste models/scoreboard.md"
+    );
+    assert_eq!(
+        std::fs::read_to_string(models_dir().join("scoreboard.md")).unwrap(),
+        tables
+    );
 }

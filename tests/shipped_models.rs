@@ -1,6 +1,8 @@
 //! The shipped models in `models/`: every file loads from bytes, damaged copies are refused, conditional
 //! samples look like their class (nearest test-set class mean, far above the 10% of chance), and the
 //! classifiers reach their accuracy bars.
+// Native only: they read the data cache and the models folder from disk.
+#![cfg(not(target_arch = "wasm32"))]
 
 use burn::tensor::Device;
 use trilemma::data::{CLASSES, Dataset, DatasetKind, PIXELS};

@@ -657,7 +657,9 @@ pub fn eval(opts: &EvalOptions, command: String) -> Result<(), String> {
     board.validate()?;
     let json = serde_json::to_string_pretty(&board).map_err(|e| e.to_string())?;
     std::fs::write(&path, json + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
-    eprintln!("wrote {}", path.display());
+    let md = opts.models_dir.join("scoreboard.md");
+    std::fs::write(&md, board.markdown()).map_err(|e| format!("{}: {e}", md.display()))?;
+    eprintln!("wrote {} and {}", path.display(), md.display());
     plots::write_all(&board, &opts.models_dir)
 }
 

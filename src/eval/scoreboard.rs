@@ -184,3 +184,44 @@ impl Scoreboard {
         Ok(())
     }
 }
+
+impl Scoreboard {
+    /// The tables of the README: one per dataset, every row, the figures rounded for reading.
+    pub fn markdown(&self) -> String {
+        let mut md = String::new();
+        for b in &self.datasets {
+            let accuracy = b.classifier.test_accuracy.unwrap_or(f64::NAN) * 100.0;
+            md += &format!(
+                "**{}** — {} test images; features of `{}` ({accuracy:.2}% test accuracy)\n\n",
+                b.dataset, b.test_images, b.classifier.file
+            );
+            md += "| row | n | FID ↓ | precision ↑ | recall ↑ | class accuracy ↑ | uncond. FID ↓ | class entropy ↑ | classes ≥ 5% | ms / sample | MFLOP / sample |\n";
+            md += "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
+            for r in &b.rows {
+                let c = &r.conditional;
+                let (ufid, entropy, covered) = r.unconditional.as_ref().map_or(
+                    ("".to_string(), "".to_string(), "".to_string()),
+                    |u| {
+                        (
+                            format!("{:.2}", u.fid),
+                            format!("{:.3}", u.entropy),
+                            u.classes_covered.to_string(),
+                        )
+                    },
+                );
+                let (ms, mflop) = r.speed.as_ref().map_or(("".into(), "".into()), |s| {
+                    (
+                        format!("{:.2}", s.ms_per_sample),
+                        format!("{:.1}", s.flops_per_sample as f64 / 1e6),
+                    )
+                });
+                md += &format!(
+                    "| `{}` {} | {} | {:.2} | {:.3} | {:.3} | {:.3} | {ufid} | {entropy} | {covered} | {ms} | {mflop} |\n",
+                    r.id, r.label, c.n, c.fid, c.precision, c.recall, c.accuracy
+                );
+            }
+            md += "\n";
+        }
+        md
+    }
+}
