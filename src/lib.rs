@@ -12,6 +12,7 @@ pub mod data;
 pub mod eval;
 pub mod generate;
 pub mod image;
+pub mod link;
 pub mod models;
 #[cfg(all(feature = "train", not(target_arch = "wasm32")))]
 pub mod plot;

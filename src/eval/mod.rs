@@ -78,16 +78,21 @@ struct Spec {
     unconditional: bool,
 }
 
+/// A knob's value as the shortest decimal that reads back as the same f32 (0.8, not 0.800000011920929).
+fn knob(x: f32) -> serde_json::Value {
+    json!(x.to_string().parse::<f64>().unwrap_or_default())
+}
+
 fn family_knobs(family: Family, o: &Options) -> BTreeMap<String, serde_json::Value> {
     let d = &o.diffusion;
     let pairs = match family {
-        Family::Gan => vec![("truncation", json!(o.truncation))],
-        Family::Vae => vec![("temperature", json!(o.temperature))],
+        Family::Gan => vec![("truncation", knob(o.truncation))],
+        Family::Vae => vec![("temperature", knob(o.temperature))],
         Family::Diffusion => vec![
             ("sampler", json!(d.sampler.name())),
             ("steps", json!(d.steps)),
-            ("eta", json!(d.eta)),
-            ("guidance", json!(d.guidance)),
+            ("eta", knob(d.eta)),
+            ("guidance", knob(d.guidance)),
         ],
     };
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
