@@ -665,8 +665,44 @@ pub fn eval(opts: &EvalOptions, command: String) -> Result<(), String> {
     let md = opts.models_dir.join("scoreboard.md");
     std::fs::write(&md, board.markdown()).map_err(|e| format!("{}: {e}", md.display()))?;
     eprintln!("wrote {} and {}", path.display(), md.display());
+    for b in &board.datasets {
+        for family in Family::ALL {
+            let card = opts
+                .models_dir
+                .join(file_name(
+                    Kind::Family(family),
+                    DatasetKind::parse(&b.dataset)?,
+                ))
+                .with_extension("md");
+            update_card(&card, b, family.name())?;
+        }
+    }
     plots::write_all(&board, &opts.models_dir)
 }
+
+/// Replaces the "Scoreboard" section of a model card (the last one) with the model's rows.
+fn update_card(card: &Path, b: &Board, model: &str) -> Result<(), String> {
+    let text = std::fs::read_to_string(card).map_err(|e| format!("{}: {e}", card.display()))?;
+    let kept = text
+        .split(CARD_SECTION)
+        .next()
+        .unwrap_or_default()
+        .trim_end();
+    let rows = b
+        .rows
+        .iter()
+        .filter(|r| r.model == model || r.id == "train");
+    let section = format!(
+        "{kept}\n{CARD_SECTION}Measured by `trilemma eval` against the {} held-out test images in the feature space of \
+         `{}` (see the README's scoreboard; the `train` row is real images, the best possible).\n\n{}",
+        b.test_images,
+        b.classifier.file,
+        scoreboard::table(rows)
+    );
+    std::fs::write(card, section).map_err(|e| format!("{}: {e}", card.display()))
+}
+
+const CARD_SECTION: &str = "\n## Scoreboard\n\n";
 
 /// Folder of the sampled-feature cache: `~/.cache/trilemma/eval`.
 pub fn default_cache_dir() -> PathBuf {

@@ -195,33 +195,44 @@ impl Scoreboard {
                 "**{}** — {} test images; features of `{}` ({accuracy:.2}% test accuracy)\n\n",
                 b.dataset, b.test_images, b.classifier.file
             );
-            md += "| row | n | FID ↓ | precision ↑ | recall ↑ | class accuracy ↑ | uncond. FID ↓ | class entropy ↑ | classes ≥ 5% | ms / sample | MFLOP / sample |\n";
-            md += "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
-            for r in &b.rows {
-                let c = &r.conditional;
-                let (ufid, entropy, covered) = r.unconditional.as_ref().map_or(
-                    ("".to_string(), "".to_string(), "".to_string()),
-                    |u| {
-                        (
-                            format!("{:.2}", u.fid),
-                            format!("{:.3}", u.entropy),
-                            u.classes_covered.to_string(),
-                        )
-                    },
-                );
-                let (ms, mflop) = r.speed.as_ref().map_or(("".into(), "".into()), |s| {
-                    (
-                        format!("{:.2}", s.ms_per_sample),
-                        format!("{:.1}", s.flops_per_sample as f64 / 1e6),
-                    )
-                });
-                md += &format!(
-                    "| `{}` {} | {} | {:.2} | {:.3} | {:.3} | {:.3} | {ufid} | {entropy} | {covered} | {ms} | {mflop} |\n",
-                    r.id, r.label, c.n, c.fid, c.precision, c.recall, c.accuracy
-                );
-            }
+            md += &table(&b.rows);
             md += "\n";
         }
         md
     }
+}
+
+/// A markdown table of `rows`.
+pub fn table<'a>(rows: impl IntoIterator<Item = &'a Row>) -> String {
+    let mut md = String::from(
+        "| row | n | FID ↓ | precision ↑ | recall ↑ | class accuracy ↑ | uncond. FID ↓ | class entropy ↑ | classes ≥ 5% | ms / sample | MFLOP / sample |\n\
+         |---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
+    );
+    for r in rows {
+        let c = &r.conditional;
+        let (ufid, entropy, covered) =
+            r.unconditional
+                .as_ref()
+                .map_or((String::new(), String::new(), String::new()), |u| {
+                    (
+                        format!("{:.2}", u.fid),
+                        format!("{:.3}", u.entropy),
+                        u.classes_covered.to_string(),
+                    )
+                });
+        let (ms, mflop) = r
+            .speed
+            .as_ref()
+            .map_or((String::new(), String::new()), |s| {
+                (
+                    format!("{:.2}", s.ms_per_sample),
+                    format!("{:.1}", s.flops_per_sample as f64 / 1e6),
+                )
+            });
+        md += &format!(
+            "| `{}` {} | {} | {:.2} | {:.3} | {:.3} | {:.3} | {ufid} | {entropy} | {covered} | {ms} | {mflop} |\n",
+            r.id, r.label, c.n, c.fid, c.precision, c.recall, c.accuracy
+        );
+    }
+    md
 }
