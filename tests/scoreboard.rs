@@ -73,8 +73,12 @@ fn scoreboard_has_every_row_and_sweep() {
         // The reference points bracket the scale: real images beat noise and the class-mean images.
         let fid = |id: &str| b.rows.iter().find(|r| r.id == id).unwrap().conditional.fid;
         assert!(fid("train") < fid("class-means") && fid("class-means") < fid("noise"));
-        let noise = b.rows.iter().find(|r| r.id == "noise").unwrap();
-        assert!(noise.conditional.precision < 0.05, "noise looks real");
+        // Noise covers none of the real images. (Its precision is no floor: one outlying test image whose
+        // k-NN ball swallows the noise cluster lifts it, see the README.)
+        let row = |id: &str| &b.rows.iter().find(|r| r.id == id).unwrap().conditional;
+        assert!(row("noise").recall < 0.05, "noise covers real images");
+        assert!(row("noise").accuracy < 0.2 && row("train").accuracy > 0.85);
+        assert!(row("train").precision > 0.85 && row("train").recall > 0.85);
     }
 }
 

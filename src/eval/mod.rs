@@ -83,6 +83,15 @@ fn knob(x: f32) -> serde_json::Value {
     json!(x.to_string().parse::<f64>().unwrap_or_default())
 }
 
+/// A knob's value as ids and labels spell it: `0`, `0.8`, `ddim`.
+fn knob_text(v: &serde_json::Value) -> String {
+    match (v.as_f64(), v.as_str()) {
+        (Some(x), _) => x.to_string(),
+        (_, Some(t)) => t.to_string(),
+        _ => v.to_string(),
+    }
+}
+
 fn family_knobs(family: Family, o: &Options) -> BTreeMap<String, serde_json::Value> {
     let d = &o.diffusion;
     let pairs = match family {
@@ -113,11 +122,11 @@ fn specs(opts: &EvalOptions) -> Vec<Spec> {
         let knobs = family_knobs(family, &o);
         let id = match sweep {
             None => family.name().to_string(),
-            Some(s) => format!("{family}-{s}-{}", knobs[s]).replace('"', ""),
+            Some(s) => format!("{family}-{s}-{}", knob_text(&knobs[s])),
         };
         let label = knobs
             .iter()
-            .map(|(k, v)| format!("{k} {v}").replace('"', ""))
+            .map(|(k, v)| format!("{k} {}", knob_text(v)))
             .collect::<Vec<_>>()
             .join(", ");
         Spec {
