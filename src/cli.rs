@@ -69,9 +69,12 @@ impl Args {
         }
     }
 
-    /// The model named after the command, and `--dataset`.
-    fn kind_and_dataset(&self) -> Result<(Kind, DatasetKind), String> {
-        let kind = self
+    /// The model named after the command, read by `parse`, and `--dataset`.
+    fn model_and_dataset<T>(
+        &self,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<(T, DatasetKind), String> {
+        let name = self
             .positional
             .get(1)
             .ok_or(format!("which model?\n{USAGE}"))?;
@@ -79,15 +82,20 @@ impl Args {
             .named
             .get("dataset")
             .ok_or("--dataset is required (mnist or fashion)")?;
-        Ok((Kind::parse(kind)?, DatasetKind::parse(dataset)?))
+        Ok((parse(name)?, DatasetKind::parse(dataset)?))
+    }
+
+    fn kind_and_dataset(&self) -> Result<(Kind, DatasetKind), String> {
+        self.model_and_dataset(Kind::parse)
     }
 
     fn family_and_dataset(&self) -> Result<(Family, DatasetKind), String> {
-        let (kind, dataset) = self.kind_and_dataset()?;
-        let family = kind.family().ok_or(format!(
-            "{kind} is not a generator (expected gan, vae or diffusion)"
-        ))?;
-        Ok((family, dataset))
+        self.model_and_dataset(|name| {
+            Family::parse(name).map_err(|e| match Kind::parse(name) {
+                Ok(kind) => format!("{kind} is not a generator (expected gan, vae or diffusion)"),
+                Err(_) => e,
+            })
+        })
     }
 }
 
