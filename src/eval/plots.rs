@@ -78,15 +78,35 @@ fn precision_recall(c: &mut Canvas, x0: usize, b: &Board) {
             c.line(at(pair[0]), at(pair[1]), color(&pair[0].model));
         }
     }
-    for row in &b.rows {
+    // Main and reference rows are labelled first; a label that would overlap an earlier one or leave the
+    // panel tries the other side of its marker, then is left out (the marker stays).
+    let mut order: Vec<&Row> = b.rows.iter().collect();
+    order.sort_by_key(|row| row.sweep.is_some());
+    let mut taken: Vec<[i64; 4]> = Vec::new();
+    for row in order {
         let p = at(row);
         marker(c, p, color(&row.model));
-        c.text(
-            p.0 as usize + 6,
-            p.1 as usize - 4,
-            &row.id,
-            color(&row.model),
-        );
+        let w = 8 * row.id.chars().count() as i64;
+        let candidates = [
+            (p.0 + 6, p.1 - 4),
+            (p.0 - 6 - w, p.1 - 4),
+            (p.0 + 6, p.1 + 6),
+        ];
+        let free = candidates
+            .into_iter()
+            .map(|(x, y)| [x, y, x + w, y + 10])
+            .find(|b| {
+                b[0] >= x0 as i64
+                    && b[2] <= (x0 + PANEL_W) as i64
+                    && b[1] >= 0
+                    && !taken
+                        .iter()
+                        .any(|t| b[0] < t[2] && t[0] < b[2] && b[1] < t[3] && t[1] < b[3])
+            });
+        if let Some(b) = free {
+            c.text(b[0] as usize, b[1] as usize, &row.id, color(&row.model));
+            taken.push(b);
+        }
     }
 }
 
