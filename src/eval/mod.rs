@@ -285,14 +285,8 @@ impl Context<'_> {
     /// Features and predicted classes of images.
     fn classify(&self, images: Tensor<4>) -> (Vec<f32>, Vec<usize>) {
         let features = self.classifier.features(images);
-        let predicted = self
-            .classifier
-            .logits(features.clone())
-            .argmax(1)
-            .into_data()
-            .iter::<i64>()
-            .map(|c| c as usize)
-            .collect();
+        let predicted =
+            crate::models::classifier::predicted(self.classifier.logits(features.clone()));
         (features.into_data().iter::<f32>().collect(), predicted)
     }
 

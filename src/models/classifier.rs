@@ -104,14 +104,18 @@ pub fn predict(
         .chunks(256)
         .flat_map(|chunk| {
             let pixels: Vec<u8> = chunk.iter().flat_map(|&i| data.image(i).to_vec()).collect();
-            let logits = classifier.forward(images_from_bytes(&pixels, device));
-            logits
-                .argmax(1)
-                .into_data()
-                .iter::<i64>()
-                .map(|c| c as usize)
-                .collect::<Vec<_>>()
+            predicted(classifier.forward(images_from_bytes(&pixels, device)))
         })
+        .collect()
+}
+
+/// The predicted class of each row of logits `[B, 10]`.
+pub fn predicted(logits: Tensor<2>) -> Vec<usize> {
+    logits
+        .argmax(1)
+        .into_data()
+        .iter::<i64>()
+        .map(|c| c as usize)
         .collect()
 }
 
