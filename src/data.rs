@@ -13,6 +13,8 @@ pub const SIDE: usize = 28;
 pub const PIXELS: usize = SIDE * SIDE;
 /// Classes per dataset.
 pub const CLASSES: usize = 10;
+/// Test images per class shipped for the page (`models/test-<dataset>.bin`).
+pub const PICKS_PER_CLASS: usize = 10;
 
 const MAGIC: &[u8; 8] = b"TRLMDATA";
 const VERSION: u32 = 1;
@@ -42,6 +44,11 @@ impl DatasetKind {
             .into_iter()
             .find(|k| k.name() == name)
             .ok_or_else(|| format!("unknown dataset `{name}` (expected `mnist` or `fashion`)"))
+    }
+
+    /// The file of real test images shipped for the page, e.g. `test-mnist.bin` (see [`Dataset::picks`]).
+    pub fn picks_file(self) -> String {
+        format!("test-{}.bin", self.name())
     }
 
     /// Human names of the ten classes.
@@ -235,6 +242,21 @@ impl Dataset {
         train.sort_unstable();
         test.sort_unstable();
         Split { train, test }
+    }
+
+    /// The real images the page offers to encode, noise and inpaint: the first [`PICKS_PER_CLASS`] test images
+    /// of each class, class by class (image i has class i / 10), as raw gray bytes.
+    pub fn picks(&self) -> Vec<u8> {
+        let test = self.split().test;
+        (0..CLASSES as u8)
+            .flat_map(|c| {
+                test.iter()
+                    .copied()
+                    .filter(move |&i| self.labels[i] == c)
+                    .take(PICKS_PER_CLASS)
+            })
+            .flat_map(|i| self.image(i).to_vec())
+            .collect()
     }
 
     /// Mean image of each class over `indices`, in [0, 1].

@@ -7,7 +7,7 @@ use crate::models::class_tokens;
 use crate::models::diffusion::{Run, SampleOptions, Sampler, Start, T};
 use crate::models::weights::Model;
 use crate::rng::Rng;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Int, Tensor};
 
 /// Largest batch a single request may ask for.
 pub const MAX_N: usize = 64;
@@ -200,28 +200,50 @@ pub fn generate_classes(
     device: &Device,
 ) -> Result<Tensor<4>, String> {
     options.validate()?;
-    let n = classes.len();
-    let mut rng = Rng::new(options.seed);
     let tokens = class_tokens(classes, device);
-    Ok(match model {
-        Model::Gan(gan) => {
-            let z = gan.generator.draw_latents(&mut rng, n, device);
-            gan.generator.sample(z, tokens, options.truncation)
-        }
-        Model::Vae(vae) => {
-            let z = vae.draw_latents(&mut rng, n, options.temperature, device);
-            vae.decode(z, tokens)
-        }
-        Model::Diffusion(unet) => Run::new(
+    match model {
+        Model::Diffusion(unet) => Ok(Run::new(
             classes,
             options.diffusion,
             Start::Noise,
             options.seed,
             device,
         )?
-        .finish(unet),
-        Model::Classifier(_) => return Err("the classifier does not generate images".into()),
-    })
+        .finish(unet)),
+        _ => decode(
+            model,
+            draw_latents(model, classes.len(), options, device)?,
+            tokens,
+        ),
+    }
+}
+
+/// The latent codes `[n, latent]` a GAN (ψ·z) or VAE (temperature·ε) decodes for `options`' seed.
+pub fn draw_latents(
+    model: &Model,
+    n: usize,
+    options: &Options,
+    device: &Device,
+) -> Result<Tensor<2>, String> {
+    let mut rng = Rng::new(options.seed);
+    match model {
+        Model::Gan(gan) => Ok(gan
+            .generator
+            .draw_latents(&mut rng, n, device)
+            .mul_scalar(options.truncation)),
+        Model::Vae(vae) => Ok(vae.draw_latents(&mut rng, n, options.temperature, device)),
+        _ => Err(format!("the {} model has no latent codes", model.kind())),
+    }
+}
+
+/// Images `[n, 1, 28, 28]` in [0, 1] that a GAN or VAE decodes from latent codes `z` `[n, latent]`
+/// (already scaled: truncation and temperature are not applied again).
+pub fn decode(model: &Model, z: Tensor<2>, tokens: Tensor<1, Int>) -> Result<Tensor<4>, String> {
+    match model {
+        Model::Gan(gan) => Ok(gan.generator.sample(z, tokens, 1.0)),
+        Model::Vae(vae) => Ok(vae.decode(z, tokens)),
+        _ => Err(format!("the {} model has no latent codes", model.kind())),
+    }
 }
 
 /// Parses a class: `0`–`9` or `none`.

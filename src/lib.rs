@@ -14,6 +14,7 @@ pub mod generate;
 pub mod image;
 pub mod link;
 pub mod models;
+pub mod play;
 #[cfg(all(feature = "train", not(target_arch = "wasm32")))]
 pub mod plot;
 pub mod rng;

@@ -223,6 +223,32 @@ fn option_field(key: &str, value: String) -> Result<(String, Option<Scalar>), St
     Ok(field)
 }
 
+/// `%XX` encoding of every byte but letters, digits and `-._~`.
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The state named by `(field, value)` pairs (the page's own state object): like [`decode`], but any bad
+/// field is an error, listing every notice.
+pub fn from_fields(fields: &[(String, String)]) -> Result<State, String> {
+    let query = fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    match decode(&query) {
+        (state, notices) if notices.is_empty() => Ok(state),
+        (_, notices) => Err(notices.join("; ")),
+    }
+}
+
 /// The query (without `?`) of a link to `state`: every field, so the link keeps its meaning when defaults
 /// change.
 pub fn encode(state: &State) -> String {
@@ -349,6 +375,33 @@ mod tests {
         let (s, notices) = decode("class=%6Eone&view=com%70are");
         assert!(notices.is_empty());
         assert_eq!((s.options.class, s.view), (None, View::Compare));
+    }
+
+    #[test]
+    fn page_state_fields_are_checked_strictly() {
+        let f = |pairs: &[(&str, &str)]| {
+            from_fields(
+                &pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let s = f(&[
+            ("family", "vae"),
+            ("class", "none"),
+            ("seed", "12"),
+            ("strength", "0.25"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (s.family, s.options.class, s.options.seed, s.strength),
+            (Family::Vae, None, 12, 0.25)
+        );
+        // Values that would break a query are encoded, so they reach the checks intact and are refused.
+        let e = f(&[("seed", "1&n=2"), ("colour", "red")]).unwrap_err();
+        assert!(e.contains("seed") && e.contains("colour"), "{e}");
+        assert!(f(&[("n", "64"), ("eta", "1")]).is_ok());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use burn::tensor::Device;
-use trilemma::data::{CLASSES, Dataset, DatasetKind, PIXELS};
+use trilemma::data::{CLASSES, Dataset, DatasetKind, PICKS_PER_CLASS, PIXELS};
 use trilemma::generate::{Options, generate};
 use trilemma::models::diffusion::{SampleOptions, Sampler};
 use trilemma::models::weights::Model;
@@ -162,5 +162,33 @@ fn classifiers_reach_their_test_accuracy() {
             acc * 100.0
         );
         assert!(acc >= bar, "classifier-{dataset}: {acc} < {bar}");
+    }
+}
+
+#[test]
+fn shipped_test_images_are_the_picks_of_the_test_split() {
+    for dataset in DatasetKind::ALL {
+        let data = Dataset::load(dataset).expect("data cache (run ./x data)");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("models")
+            .join(dataset.picks_file());
+        let shipped = std::fs::read(&path)
+            .unwrap_or_else(|e| panic!("{} is missing (trilemma picks): {e}", path.display()));
+        assert_eq!(
+            shipped,
+            data.picks(),
+            "{} is stale: run trilemma picks",
+            path.display()
+        );
+        assert_eq!(shipped.len(), CLASSES * PICKS_PER_CLASS * PIXELS);
+        // Class by class, and every one a test image (none seen in training).
+        let test = data.split().test;
+        for (k, img) in shipped.chunks_exact(PIXELS).enumerate() {
+            let i = test
+                .iter()
+                .find(|&&i| data.image(i) == img)
+                .expect("a test image");
+            assert_eq!(data.labels[*i] as usize, k / PICKS_PER_CLASS);
+        }
     }
 }
