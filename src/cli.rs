@@ -2,9 +2,8 @@
 
 use crate::data::{self, Dataset, DatasetKind};
 use crate::eval::{self, EvalOptions};
-use crate::generate::{self, Options, parse_class};
+use crate::generate::{self, OPTIONS, Options, Request, Scalar};
 use crate::image;
-use crate::models::diffusion::Sampler;
 use crate::models::weights::{ModelFile, file_name};
 use crate::models::{Family, Kind};
 use crate::train::{self, TrainOptions};
@@ -164,45 +163,24 @@ fn run(args: &[String]) -> Result<(), String> {
             )
         }
         Some("sample") => {
-            let keys = [
-                "dataset",
-                "weights",
-                "out",
-                "n",
-                "seed",
-                "class",
-                "truncation",
-                "temperature",
-                "sampler",
-                "steps",
-                "eta",
-                "guidance",
-            ];
-            let a = Args::parse(args, &[], &keys)?;
+            // The family is the positional argument; every other generate option is a `--key`.
+            let options: Vec<&str> = OPTIONS.into_iter().filter(|&k| k != "family").collect();
+            let a = Args::parse(args, &[], &[&options[..], &["weights", "out"]].concat())?;
             let (family, dataset) = a.family_and_dataset()?;
             let weights = a.named.get("weights").map_or_else(
                 || PathBuf::from("models").join(file_name(Kind::Family(family), dataset)),
                 PathBuf::from,
             );
-            let d = Options::default();
-            let options = Options {
-                class: a
-                    .named
-                    .get("class")
-                    .map(|c| parse_class(c))
-                    .transpose()?
-                    .flatten(),
-                seed: a.get("seed", d.seed)?,
-                n: a.get("n", d.n)?,
-                truncation: a.get("truncation", d.truncation)?,
-                temperature: a.get("temperature", d.temperature)?,
-                diffusion: crate::models::diffusion::SampleOptions {
-                    sampler: Sampler::parse(a.named.get("sampler").map_or("ddim", String::as_str))?,
-                    steps: a.get("steps", d.diffusion.steps)?,
-                    eta: a.get("eta", d.diffusion.eta)?,
-                    guidance: a.get("guidance", d.diffusion.guidance)?,
-                },
-            };
+            let fields = options.iter().filter_map(|&k| {
+                let v = a.named.get(k)?;
+                Some(
+                    Scalar::from_text(k, v)
+                        .map(|x| (k.to_string(), Some(x)))
+                        .ok_or(format!("--{k} must be a number, got `{v}`")),
+                )
+            });
+            let options =
+                Request::from_fields(fields.collect::<Result<Vec<_>, _>>()?)?.options()?;
             let out = PathBuf::from(
                 a.named
                     .get("out")

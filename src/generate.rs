@@ -87,12 +87,42 @@ pub struct Request {
     pub guidance: Option<f32>,
 }
 
+/// The option names, in link order.
+pub const OPTIONS: [&str; 11] = [
+    "family",
+    "dataset",
+    "class",
+    "seed",
+    "n",
+    "truncation",
+    "temperature",
+    "sampler",
+    "steps",
+    "eta",
+    "guidance",
+];
+
 /// One option's value as JavaScript hands it over: a number or text (a class may be either: `3`, `"3"`, `"none"`).
 #[derive(Clone, Debug, serde::Deserialize)]
 #[serde(untagged)]
 pub enum Scalar {
     Number(f64),
     Text(String),
+}
+
+impl Scalar {
+    /// An option's value from text (a link, the command line): a number for the numeric options, `None`
+    /// when such a value is not a finite number.
+    pub fn from_text(key: &str, value: &str) -> Option<Self> {
+        if ["family", "dataset", "sampler", "class"].contains(&key) {
+            return Some(Scalar::Text(value.to_string()));
+        }
+        value
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .map(Scalar::Number)
+    }
 }
 
 impl Request {
@@ -247,7 +277,7 @@ pub fn decode(model: &Model, z: Tensor<2>, tokens: Tensor<1, Int>) -> Result<Ten
 }
 
 /// Parses a class: `0`–`9` or `none`.
-pub fn parse_class(s: &str) -> Result<Option<usize>, String> {
+fn parse_class(s: &str) -> Result<Option<usize>, String> {
     match s {
         "none" => Ok(None),
         _ => match s.parse::<usize>() {

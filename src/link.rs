@@ -7,7 +7,7 @@
 //! (the page shows them as text, never as HTML) and quote at most a short, escaped piece of the input.
 
 use crate::data::DatasetKind;
-use crate::generate::{Options, Request, Scalar};
+use crate::generate::{OPTIONS, Options, Request, Scalar};
 use crate::models::Family;
 use crate::models::diffusion::T;
 
@@ -75,23 +75,6 @@ impl Default for State {
         }
     }
 }
-
-/// Names whose values are text; every other option is a number.
-const TEXT: [&str; 4] = ["family", "dataset", "sampler", "class"];
-/// The `generate` options, in link order.
-const OPTIONS: [&str; 11] = [
-    "family",
-    "dataset",
-    "class",
-    "seed",
-    "n",
-    "truncation",
-    "temperature",
-    "sampler",
-    "steps",
-    "eta",
-    "guidance",
-];
 
 /// At most 32 characters of untrusted input, escaped and quoted.
 fn quote(s: &str) -> String {
@@ -208,14 +191,8 @@ pub fn decode(query: &str) -> (State, Vec<String>) {
 
 /// One `generate` option from its link text, checked alone against the defaults.
 fn option_field(key: &str, value: String) -> Result<(String, Option<Scalar>), String> {
-    let scalar = if TEXT.contains(&key) {
-        Scalar::Text(value)
-    } else {
-        match value.parse::<f64>() {
-            Ok(x) if x.is_finite() => Scalar::Number(x),
-            _ => return Err(format!("must be a number, got {}", quote(&value))),
-        }
-    };
+    let scalar = Scalar::from_text(key, &value)
+        .ok_or_else(|| format!("must be a number, got {}", quote(&value)))?;
     let field = (key.to_string(), Some(scalar));
     let request = Request::from_fields([field.clone()])?;
     request.model()?;
