@@ -8,7 +8,7 @@ use crate::models::diffusion::{Run, Schedule, Start, T};
 use crate::models::unet::Unet;
 use crate::models::vae::Vae;
 use crate::models::weights::Model;
-use crate::models::{class_tokens, normal};
+use crate::models::{class_tokens, images_from_bytes, normal};
 use crate::rng::Rng;
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -167,11 +167,7 @@ pub fn image(bytes: &[u8], device: &Device) -> Result<Tensor<4>, String> {
             bytes.len()
         ));
     }
-    let v: Vec<f32> = bytes.iter().map(|&b| b as f32 / 255.0).collect();
-    Ok(Tensor::from_data(
-        TensorData::new(v, [1, 1, SIDE, SIDE]),
-        device,
-    ))
+    Ok(images_from_bytes(bytes, device))
 }
 
 /// The VAE's posterior of one image: μ and σ `[1, latent]`, and the reconstruction decoded from μ.

@@ -440,9 +440,8 @@ fn board(opts: &EvalOptions, dataset: DatasetKind) -> Result<Board, String> {
 
     // The test split: the reference of every metric.
     let (mut test_values, mut test_predicted) = (Vec::new(), Vec::new());
-    for chunk in split.test.chunks(256) {
-        let pixels: Vec<u8> = chunk.iter().flat_map(|&i| data.image(i).to_vec()).collect();
-        let (f, p) = ctx.classify(crate::models::images_from_bytes(&pixels, &device));
+    for images in crate::models::image_batches(&data, &split.test, 256, &device) {
+        let (f, p) = ctx.classify(images);
         test_values.extend(f);
         test_predicted.extend(p);
     }

@@ -2,7 +2,7 @@
 //! space in which the scoreboard measures FID, precision and recall — these are classifier-feature numbers,
 //! not Inception-FID numbers, and only comparable with each other.
 
-use super::{flops, images_from_bytes};
+use super::{flops, image_batches};
 use crate::data::{CLASSES, Dataset};
 use burn::config::Config;
 use burn::module::Module;
@@ -100,12 +100,8 @@ pub fn predict(
     indices: &[usize],
     device: &Device,
 ) -> Vec<usize> {
-    indices
-        .chunks(256)
-        .flat_map(|chunk| {
-            let pixels: Vec<u8> = chunk.iter().flat_map(|&i| data.image(i).to_vec()).collect();
-            predicted(classifier.forward(images_from_bytes(&pixels, device)))
-        })
+    image_batches(data, indices, 256, device)
+        .flat_map(|images| predicted(classifier.forward(images)))
         .collect()
 }
 

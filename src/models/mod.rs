@@ -9,7 +9,7 @@ pub mod unet;
 pub mod vae;
 pub mod weights;
 
-use crate::data::SIDE;
+use crate::data::{Dataset, SIDE};
 use crate::rng::Rng;
 use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor, TensorData};
@@ -126,6 +126,19 @@ pub fn images_from_bytes(bytes: &[u8], device: &Device) -> Tensor<4> {
     let n = bytes.len() / (SIDE * SIDE);
     let values: Vec<f32> = bytes.iter().map(|&b| b as f32 / 255.0).collect();
     Tensor::from_data(TensorData::new(values, [n, 1, SIDE, SIDE]), device)
+}
+
+/// The dataset's images `indices` as tensors of up to `size` images each, in order.
+pub fn image_batches<'a>(
+    data: &'a Dataset,
+    indices: &'a [usize],
+    size: usize,
+    device: &'a Device,
+) -> impl Iterator<Item = Tensor<4>> + 'a {
+    indices.chunks(size).map(move |chunk| {
+        let pixels: Vec<u8> = chunk.iter().flat_map(|&i| data.image(i).to_vec()).collect();
+        images_from_bytes(&pixels, device)
+    })
 }
 
 /// Floating-point operations of a convolution or linear layer applied at `positions` places (output pixels of
