@@ -34,9 +34,12 @@ pub fn write_all(board: &Scoreboard, dir: &Path) -> Result<(), String> {
     classes(board, &dir.join("scoreboard-classes.png"))
 }
 
-/// Plot area of a panel: (left, top, right, bottom).
-fn area(x0: usize) -> (usize, usize, usize, usize) {
-    (x0 + 60, 40, x0 + PANEL_W - 20, PANEL_H - 40)
+/// Draws a panel's frame and title; returns its plot area (left, top, right, bottom).
+fn panel(c: &mut Canvas, x0: usize, title: &str) -> (usize, usize, usize, usize) {
+    let (l, t, r, bot) = (x0 + 60, 40, x0 + PANEL_W - 20, PANEL_H - 40);
+    c.rect(l, t, r, bot, GRAY);
+    c.text(x0 + 8, 8, title, BLACK);
+    (l, t, r, bot)
 }
 
 fn marker(c: &mut Canvas, (x, y): (i64, i64), col: [u8; 3]) {
@@ -48,14 +51,7 @@ fn marker(c: &mut Canvas, (x, y): (i64, i64), col: [u8; 3]) {
 }
 
 fn precision_recall(c: &mut Canvas, x0: usize, b: &Board) {
-    let (l, t, r, bot) = area(x0);
-    c.rect(l, t, r, bot, GRAY);
-    c.text(
-        x0 + 8,
-        8,
-        &format!("{}: precision / recall", b.dataset),
-        BLACK,
-    );
+    let (l, t, r, bot) = panel(c, x0, &format!("{}: precision / recall", b.dataset));
     c.text(l, bot + 8, "0", GRAY);
     c.text(r - 40, bot + 8, "recall 1", GRAY);
     c.text(x0 + 8, t, "1", GRAY);
@@ -111,14 +107,7 @@ fn precision_recall(c: &mut Canvas, x0: usize, b: &Board) {
 }
 
 fn fid_steps(c: &mut Canvas, x0: usize, b: &Board) {
-    let (l, t, r, bot) = area(x0);
-    c.rect(l, t, r, bot, GRAY);
-    c.text(
-        x0 + 8,
-        8,
-        &format!("{}: diffusion fid / steps", b.dataset),
-        BLACK,
-    );
+    let (l, t, r, bot) = panel(c, x0, &format!("{}: diffusion fid / steps", b.dataset));
     let points: Vec<(f64, f64, &str)> = b
         .rows
         .iter()
