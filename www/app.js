@@ -1,184 +1,1362 @@
-// trilemma's page shell: controls, canvases and the `window.trilemma` scripting API. All tensor work
-// happens in the wasm module (src/web.rs); this file only moves options in and pixels out.
+// trilemma's page: views, controls, share links and the `window.trilemma` scripting API. All tensor work
+// happens in the wasm module (src/web.rs); this file moves options in and bytes out, and draws them with
+// the helpers of ui.js (loaded before it).
 'use strict';
 
-function main() {
-  const $ = (sel) => document.querySelector(sel);
-  const form = $('#controls');
-  const CLASS_NAMES = {
-    mnist: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
-    fashion: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
-  };
+const CLASS_NAMES = {
+  mnist: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+  fashion: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
+};
+const DATASET_NAMES = { mnist: 'MNIST digits', fashion: 'Fashion-MNIST' };
+const FAMILIES = ['gan', 'vae', 'diffusion'];
+const VIEWS = ['play', 'compare', 'speed'];
+const BACKEND_NAMES = { webgpu: 'WebGPU', cpu: 'CPU' };
+const OPTION_KEYS = ['family', 'dataset', 'class', 'seed', 'n', 'truncation', 'temperature', 'sampler', 'steps', 'eta', 'guidance'];
+// Notice sources of the family panels: they go when a family switch hides their panel.
+const PANEL_NOTICES = ['gan', 'vae', 'encode', 'vae-ends', 'forward', 'inpaint', 'img2img', 'frame'];
+// Errors of a WebGPU engine whose text names these mean the GPU went away: the page moves to the CPU.
+const DEVICE_LOST = /device|lost|gpu/i;
 
-  const wasmReady = new Promise((resolve) => {
-    if (window.wasmBindings) resolve(window.wasmBindings);
-    else addEventListener('TrunkApplicationStarted', () => resolve(window.wasmBindings), { once: true });
-  });
+const wasmReady = new Promise((resolve) => {
+  if (window.wasmBindings) resolve(window.wasmBindings);
+  else addEventListener('TrunkApplicationStarted', () => resolve(window.wasmBindings), { once: true });
+});
 
-  function notice(text) {
-    const el = $('#notice');
-    el.textContent = text; // textContent: never interpreted as HTML
-    el.hidden = !text;
+let bindings = null; // the wasm module's exports, once loaded
+let ready = null; // promise of {backend, adapter}: the first engine is up
+let form = null;
+let f = null; // form.elements: the controls by name
+let view = 'play';
+let linkFrame = null; // the step the link asks the scrubber to show once the first run is done
+
+// --- notices -----------------------------------------------------------------------------------------
+
+const notices = new Map(); // source -> text; all of them are shown together
+
+function setNotice(source, text) {
+  if (text) notices.set(source, text);
+  else notices.delete(source);
+  const el = $('#notice');
+  el.textContent = [...notices.values()].join('\n'); // textContent: never interpreted as HTML
+  el.hidden = notices.size === 0;
+}
+
+/// Runs fn: its error (a cancel excepted) becomes the notice of `source`, its success clears it.
+async function attempt(source, label, fn) {
+  try {
+    const result = await fn();
+    setNotice(source, '');
+    return result;
+  } catch (e) {
+    if (!(e instanceof Cancelled)) setNotice(source, `${label}: ${errorText(e)}`);
   }
+}
 
-  // --- engines and model bytes -------------------------------------------------------------------
-  const modelBytes = new Map(); // "gan-mnist" -> Promise<Uint8Array>, shared by both backends
-  let engine = null; // { backend, adapter, wasm: Engine, loaded: Map<key, Promise> }
+/// A page job started by sliders and clicks: only the latest call runs, errors become notices.
+function job(source, label, fn) {
+  return latestOnly((...args) => attempt(source, label, () => fn(...args)));
+}
 
-  function fetchModel(key) {
-    if (!modelBytes.has(key)) {
-      const p = fetch(`models/${key}.bpk`).then(async (r) => {
-        if (!r.ok) throw new Error(`can't fetch models/${key}.bpk (HTTP ${r.status})`);
-        return new Uint8Array(await r.arrayBuffer());
-      });
-      p.catch(() => modelBytes.delete(key)); // a failed fetch may be retried
-      modelBytes.set(key, p);
-    }
-    return modelBytes.get(key);
+function timingText(n, ms, backend) {
+  return `${n} samples in ${ms.toFixed(0)} ms on ${BACKEND_NAMES[backend]} (${(ms / n).toFixed(1)} ms per sample)`;
+}
+
+// --- weights -------------------------------------------------------------------------------------------
+
+const modelBytes = new Map(); // "gan-mnist" -> Promise<Uint8Array>, shared by both backends
+const loading = new Map(); // key -> progress text
+
+function showLoading(key, text) {
+  if (text) loading.set(key, text);
+  else loading.delete(key);
+  const el = $('#loading');
+  el.textContent = [...loading.values()].join(' · ');
+  el.hidden = loading.size === 0;
+}
+
+/// A response's body, reporting progress as it arrives.
+async function readBody(response, onProgress) {
+  const total = Number(response.headers.get('content-length')) || 0;
+  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+  const reader = response.body.getReader();
+  const chunks = [];
+  let got = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    got += value.length;
+    onProgress(got, total);
   }
-
-  async function adapterName() {
-    try {
-      const adapter = await navigator.gpu.requestAdapter();
-      const info = adapter && (adapter.info || (adapter.requestAdapterInfo && (await adapter.requestAdapterInfo())));
-      if (!info) return 'unknown adapter';
-      return [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter';
-    } catch (e) {
-      return 'unknown adapter';
-    }
+  const bytes = new Uint8Array(got);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
   }
+  return bytes;
+}
 
-  async function createEngine(backend) {
-    const bindings = await wasmReady;
-    if (backend === 'webgpu') {
-      if (!navigator.gpu) throw new Error('WebGPU is not available: this browser has no navigator.gpu');
-      const wasm = await bindings.Engine.create('webgpu');
-      return { backend, adapter: await adapterName(), wasm, loaded: new Map() };
-    }
-    return { backend: 'cpu', adapter: 'CPU (wasm, SIMD)', wasm: await bindings.Engine.create('cpu'), loaded: new Map() };
-  }
-
-  /// Switches to `backend`; WebGPU falls back to the CPU with a visible notice when it can't start.
-  async function setBackend(backend) {
-    if (backend !== 'webgpu' && backend !== 'cpu') throw new Error(`unknown backend "${backend}" (webgpu or cpu)`);
-    try {
-      engine = await createEngine(backend);
-      notice('');
-    } catch (e) {
-      if (backend !== 'webgpu') throw e;
-      engine = await createEngine('cpu');
-      notice(`${e.message || e} — running on the CPU instead.`);
-    }
-    form.elements.backend.value = engine.backend;
-    $('#backend').textContent = `backend: ${engine.backend === 'webgpu' ? 'WebGPU' : 'CPU'} — ${engine.adapter}`;
-    return { backend: engine.backend, adapter: engine.adapter };
-  }
-
-  function ensureLoaded(key) {
-    if (!engine.loaded.has(key)) {
-      const current = engine;
-      const p = fetchModel(key).then((bytes) => current.wasm.loadModel(bytes));
-      p.catch(() => current.loaded.delete(key));
-      current.loaded.set(key, p);
-    }
-    return engine.loaded.get(key);
-  }
-
-  const OPTION_KEYS = ['family', 'dataset', 'class', 'seed', 'n', 'truncation', 'temperature', 'sampler', 'steps', 'eta', 'guidance'];
-
-  /// Generates samples; rejects with a clear message on invalid options.
-  async function generate(opts = {}) {
-    if (typeof opts !== 'object' || opts === null) throw new Error('generate(opts): opts must be an object');
-    for (const k of Object.keys(opts)) {
-      if (!OPTION_KEYS.includes(k)) throw new Error(`unknown option "${k}" (known: ${OPTION_KEYS.join(', ')})`);
-    }
-    await ready;
-    const family = opts.family ?? 'diffusion';
-    const dataset = opts.dataset ?? 'mnist';
-    if (!['gan', 'vae', 'diffusion'].includes(family)) throw new Error(`unknown family "${family}"`);
-    if (!['mnist', 'fashion'].includes(dataset)) throw new Error(`unknown dataset "${dataset}"`);
-    await ensureLoaded(`${family}-${dataset}`);
-    const t0 = performance.now();
-    const out = await engine.wasm.generate({ ...opts, family, dataset });
-    return { ...out, ms: performance.now() - t0, backend: engine.backend };
-  }
-
-  // --- page ----------------------------------------------------------------------------------------
-  function formOptions() {
-    const f = form.elements;
-    const o = { family: f.family.value, dataset: f.dataset.value, class: f.class.value, seed: Number(f.seed.value), n: Number(f.n.value) };
-    if (o.family === 'gan') o.truncation = Number(f.truncation.value);
-    if (o.family === 'vae') o.temperature = Number(f.temperature.value);
-    if (o.family === 'diffusion') {
-      Object.assign(o, { sampler: f.sampler.value, steps: Number(f.steps.value), eta: Number(f.eta.value), guidance: Number(f.guidance.value) });
-    }
-    return o;
-  }
-
-  function drawGrid(canvas, { n, width, height, pixels }) {
-    const cols = Math.ceil(Math.sqrt(n));
-    const rows = Math.ceil(n / cols);
-    const gap = 2;
-    canvas.width = cols * (width + gap) + gap;
-    canvas.height = rows * (height + gap) + gap;
-    const ctx = canvas.getContext('2d');
-    ctx.fillStyle = '#000';
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
-    const img = ctx.createImageData(width, height);
-    for (let i = 0; i < n; i++) {
-      for (let p = 0; p < width * height; p++) {
-        const v = pixels[i * width * height + p];
-        img.data.set([v, v, v, 255], p * 4);
+function fetchModel(key) {
+  if (!modelBytes.has(key)) {
+    const url = `models/${key}.bpk`;
+    const p = (async () => {
+      showLoading(key, `loading ${key} weights…`);
+      try {
+        const r = await fetch(url);
+        if (!r.ok) throw new Error(`can't fetch ${url} (HTTP ${r.status})`);
+        return await readBody(r, (got, total) =>
+          showLoading(key, total ? `loading ${key} weights ${Math.min(99, Math.floor((100 * got) / total))}%` : `loading ${key} weights ${(got / 1e6).toFixed(1)} MB`),
+        );
+      } finally {
+        showLoading(key, '');
+        offlineCopy();
       }
-      ctx.putImageData(img, gap + (i % cols) * (width + gap), gap + Math.floor(i / cols) * (height + gap));
+    })();
+    p.catch(() => modelBytes.delete(key)); // a failed fetch may be retried
+    modelBytes.set(key, p);
+  }
+  return modelBytes.get(key);
+}
+
+/// Loads a model into engine `e` once (the bytes are fetched once for all engines).
+function ensureLoaded(e, key) {
+  if (!e.loaded.has(key)) {
+    const p = fetchModel(key)
+      .then((bytes) => e.lock(() => e.wasm.loadModel(bytes)))
+      .catch((err) => {
+        throw new Error(`couldn't load the ${key} weights: ${errorText(err)}`);
+      });
+    p.catch(() => e.loaded.delete(key));
+    e.loaded.set(key, p);
+  }
+  return e.loaded.get(key);
+}
+
+/// The models the current view needs first: fetched at start, before anyone asks.
+function neededModels() {
+  const families = view === 'compare' ? FAMILIES : view === 'play' ? [f.family.value] : [];
+  return families.map((family) => `${family}-${f.dataset.value}`);
+}
+
+// Real test images: 100 per dataset, 784 bytes each, image i of class floor(i / 10).
+const testSets = new Map();
+function testImages(dataset) {
+  if (!testSets.has(dataset)) {
+    const url = `models/test-${dataset}.bin`;
+    const p = fetch(url).then(async (r) => {
+      if (!r.ok) throw new Error(`can't fetch ${url} (HTTP ${r.status})`);
+      const bytes = new Uint8Array(await r.arrayBuffer());
+      if (bytes.length !== 100 * 784) throw new Error(`${url} has ${bytes.length} bytes, not 100 images of 784`);
+      return bytes;
+    });
+    p.catch(() => testSets.delete(dataset));
+    testSets.set(dataset, p);
+  }
+  return testSets.get(dataset);
+}
+
+// --- engines -----------------------------------------------------------------------------------------
+
+const engines = new Map(); // backend -> Promise<engine>: one each, shared by the page and the benchmark
+let engine = null; // the page's engine: { backend, adapter, wasm, loaded: Map<key, Promise>, lock }
+
+async function adapterName() {
+  try {
+    const adapter = await navigator.gpu.requestAdapter();
+    const info = adapter && (adapter.info || (adapter.requestAdapterInfo && (await adapter.requestAdapterInfo())));
+    if (!info) return 'unknown adapter';
+    return [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter';
+  } catch (e) {
+    return 'unknown adapter';
+  }
+}
+
+function engineFor(backend) {
+  if (!engines.has(backend)) {
+    const p = (async () => {
+      const { Engine } = await wasmReady;
+      if (backend === 'webgpu' && !navigator.gpu) throw new Error('WebGPU is not available: this browser has no navigator.gpu');
+      const wasm = await Engine.create(backend);
+      const adapter = backend === 'webgpu' ? await adapterName() : 'wasm, SIMD';
+      return { backend, adapter, wasm, loaded: new Map(), lock: makeLock() };
+    })();
+    p.catch(() => engines.delete(backend));
+    engines.set(backend, p);
+  }
+  return engines.get(backend);
+}
+
+function useEngine(e) {
+  engine = e;
+  f.backend.value = e.backend;
+  $('#backend').textContent = `backend: ${BACKEND_NAMES[e.backend]} — ${e.adapter}`;
+}
+
+/// Switches to `backend`; WebGPU falls back to the CPU with a visible notice when it can't start.
+async function setBackend(backend) {
+  if (backend !== 'webgpu' && backend !== 'cpu') throw new Error(`unknown backend "${backend}" (webgpu or cpu)`);
+  try {
+    useEngine(await engineFor(backend));
+    setNotice('backend', '');
+  } catch (e) {
+    if (backend !== 'webgpu') throw e;
+    useEngine(await engineFor('cpu'));
+    setNotice('backend', `${errorText(e)} — running on the CPU instead.`);
+  }
+  return { backend: engine.backend, adapter: engine.adapter };
+}
+
+/// Runs fn(engine) on the page's engine. When the GPU fails under it, the page moves to the CPU, says
+/// so, and fn runs once more there.
+async function withFallback(fn) {
+  await ready;
+  const e = engine;
+  try {
+    return await fn(e);
+  } catch (err) {
+    if (e.backend !== 'webgpu' || err instanceof Cancelled || !DEVICE_LOST.test(errorText(err))) throw err;
+    if (engine === e) {
+      engines.delete('webgpu');
+      useEngine(await engineFor('cpu'));
+      setNotice('backend', `The GPU device was lost (${errorText(err)}) — switched to the CPU.`);
     }
+    return fn(engine);
   }
+}
 
-  function syncControls() {
-    const f = form.elements;
-    for (const fs of form.querySelectorAll('fieldset[data-family]')) fs.hidden = fs.dataset.family !== f.family.value;
-    for (const input of form.querySelectorAll('input[type=range]')) input.nextElementSibling.value = input.value;
-    f.steps.disabled = f.eta.disabled = f.sampler.value === 'ddpm';
-    const names = CLASS_NAMES[f.dataset.value];
-    const keep = f.class.value;
-    f.class.replaceChildren(new Option('none (unconditional)', 'none'), ...names.map((name, i) => new Option(`${i}: ${name}`, String(i))));
-    f.class.value = [...f.class.options].some((o) => o.value === keep) ? keep : 'none';
-  }
+/// Runs fn(wasm engine) once `models` are loaded; resolves to {out, ms, backend}, where ms times fn
+/// alone (not the wait for the weights or for other calls).
+function engineCall(models, fn) {
+  return withFallback(async (e) => {
+    await Promise.all(models.map((key) => ensureLoaded(e, key)));
+    return e.lock(async () => {
+      const t0 = performance.now();
+      const out = await fn(e.wasm);
+      return { out, ms: performance.now() - t0, backend: e.backend };
+    });
+  });
+}
 
-  async function run() {
-    const button = $('#generate');
-    button.disabled = true;
-    $('#timing').textContent = 'generating…';
+// --- diffusion runs ----------------------------------------------------------------------------------
+
+let runToken = null; // one diffusion run at a time: starting one cancels the one before
+
+function beginRun() {
+  if (runToken) runToken.cancel();
+  runToken = makeToken();
+  return runToken;
+}
+
+/// Frees a run's GPU memory, once (a dead device's errors are of no interest here).
+function freeRun(live) {
+  return live.engine.lock(() => {
+    if (live.freed) return;
+    live.freed = true;
     try {
-      const out = await generate(formOptions());
-      drawGrid($('#grid'), out);
-      $('#timing').textContent = `${out.n} samples in ${out.ms.toFixed(0)} ms on ${out.backend} (${(out.ms / out.n).toFixed(1)} ms per sample)`;
+      live.run.free();
     } catch (e) {
-      $('#timing').textContent = '';
-      notice(`Couldn't generate: ${e.message || e}`);
+      // already gone with its device
+    }
+  });
+}
+
+/// Starts a diffusion run and steps it to the end, one step per task so the page stays responsive;
+/// onStep(live) sees every step. Resolves to the finished run
+/// `live = {engine, run, len, position, opts, start, images, ms}` (ms: from the start of the run to its
+/// images, the loading of weights not included); the caller frees it.
+function stepRun(opts, start, token, onStep) {
+  return withFallback(async (e) => {
+    await ensureLoaded(e, `diffusion-${opts.dataset}`);
+    token.check();
+    const t0 = performance.now();
+    const run = await e.lock(() => e.wasm.startRun(opts, start));
+    const live = { engine: e, run, len: run.len, position: 0, done: false, opts, start, freed: false };
+    try {
+      onStep(live);
+      while (!live.done) {
+        token.check();
+        const taken = await e.lock(() => {
+          const k = run.step(1);
+          live.position = run.position;
+          live.done = run.done || k === 0;
+          return k;
+        });
+        if (taken) onStep(live);
+        await nextTask();
+      }
+      token.check();
+      live.images = await e.lock(() => run.images());
+      live.ms = performance.now() - t0;
+      return live;
+    } catch (err) {
+      freeRun(live);
+      throw err;
+    }
+  });
+}
+
+/// A diffusion run on the page: progress, cancel, and the step scrubber over x_t and the predicted x̂0.
+/// The last finished run stays scrubbable until the next one finishes; a cancelled run leaves it shown.
+class Player {
+  constructor(slot, prefix, { what, onResult }) {
+    slot.append(fromTemplate('player-template', prefix));
+    this.slot = slot;
+    slot.hidden = true; // until its first run
+    const part = (id) => $(`#${prefix}${id}`);
+    this.progress = part('progress');
+    this.cancelButton = part('cancel');
+    this.status = part('status');
+    this.scrubber = part('scrubber');
+    this.info = part('frame-info');
+    this.xt = part('xt');
+    this.x0 = part('x0');
+    this.onResult = onResult;
+    this.shown = null; // the last finished run
+    this.active = null; // the run in progress
+    this.token = null;
+    this.follow = true; // the scrubber follows the newest step until moved back
+    this.lastPreview = 0;
+    addDownload(this.xt, () => fileName(`${what}-xt-step${this.scrubber.value}`, 'diffusion'));
+    addDownload(this.x0, () => fileName(`${what}-x0-step${this.scrubber.value}`, 'diffusion'));
+    this.cancelButton.addEventListener('click', () => this.token && this.token.cancel());
+    this.scrubber.addEventListener('input', () => {
+      this.follow = Number(this.scrubber.value) >= Number(this.scrubber.max);
+      this.showFrame(Number(this.scrubber.value));
+      syncLink();
+    });
+    this.drawFrame = latestOnly(async (live, i) => {
+      const frame = await live.engine.lock(() => (live.freed ? null : live.run.frame(i)));
+      if (!frame || live !== this.source) return; // a stale answer: another run is shown now
+      const images = (pixels) => ({ n: frame.n, width: frame.width, height: frame.height, pixels });
+      drawGrid(this.xt, images(frame.xt), { fit: 300 });
+      drawGrid(this.x0, images(frame.x0 || new Uint8Array(frame.n * frame.width * frame.height)), { fit: 300 });
+      this.info.value = `${frame.index} of ${live.len} · t = ${frame.t}${frame.x0 ? '' : ' (pure noise: no x̂0 yet)'}`;
+    });
+  }
+
+  get source() {
+    return this.active || this.shown;
+  }
+
+  /// Runs to the end; resolves to {n, width, height, pixels, frames} (frames = steps + 1).
+  async start(opts, start) {
+    const token = beginRun();
+    this.token = token;
+    this.follow = true;
+    this.slot.hidden = false;
+    this.cancelButton.disabled = false;
+    this.status.textContent = 'starting…';
+    try {
+      const live = await stepRun(opts, start, token, (l) => token === this.token && this.stepped(l));
+      if (token.cancelled) {
+        freeRun(live);
+        throw new Cancelled();
+      }
+      if (this.shown) freeRun(this.shown);
+      this.shown = live;
+      this.active = null;
+      this.status.textContent = `done: ${live.len} steps in ${(live.ms / 1000).toFixed(1)} s`;
+      this.setScrubber(live.len, live.len);
+      this.onResult(live);
+      const { n, width, height, pixels } = live.images;
+      return { n, width, height, pixels, frames: live.len + 1 };
+    } catch (e) {
+      if (token === this.token) {
+        this.active = null;
+        this.status.textContent = e instanceof Cancelled ? 'cancelled' : 'failed';
+        this.back();
+      }
+      throw e;
     } finally {
-      button.disabled = false;
+      if (token === this.token) this.cancelButton.disabled = true;
     }
   }
 
-  form.addEventListener('input', syncControls);
+  stepped(live) {
+    if (this.active !== live) adoptRunOptions(live.opts); // the run started: the controls show its options
+    this.active = live;
+    this.progress.max = live.len;
+    this.progress.value = live.position;
+    this.status.textContent = `step ${live.position} of ${live.len}`;
+    this.scrubber.disabled = false;
+    this.scrubber.max = live.position;
+    if (this.follow) {
+      this.scrubber.value = live.position;
+      // At most 5 previews a second: each reads images back and would slow the run.
+      const now = performance.now();
+      if (now - this.lastPreview > 200) {
+        this.lastPreview = now;
+        this.showFrame(live.position);
+      }
+    }
+  }
+
+  /// Shows the last finished run again (after a cancel or a failure).
+  back() {
+    this.progress.value = 0;
+    if (this.shown) return this.setScrubber(this.shown.len, this.shown.len);
+    this.scrubber.disabled = true;
+    this.scrubber.max = this.scrubber.value = 0;
+    this.info.value = '';
+    clearCanvas(this.xt);
+    clearCanvas(this.x0);
+  }
+
+  setScrubber(max, value) {
+    this.scrubber.disabled = false;
+    this.scrubber.max = max;
+    this.scrubber.value = value;
+    this.follow = value >= max;
+    this.showFrame(value);
+  }
+
+  scrubTo(i) {
+    if (this.source) this.setScrubber(Number(this.scrubber.max), Math.max(0, Math.min(i, Number(this.scrubber.max))));
+  }
+
+  showFrame(i) {
+    if (!this.source) return;
+    this.drawFrame(this.source, i).catch((e) => setNotice('frame', `Couldn't show step ${i}: ${errorText(e)}`));
+  }
+
+  /// The scrubber's step for the share link: only for a finished run from noise with exactly `opts`,
+  /// and null at the last step (the finished samples).
+  frameFor(opts) {
+    const s = this.shown;
+    if (!s || this.active || (s.start && s.start.kind !== 'noise')) return null;
+    if (['dataset', 'class', 'seed', 'n', 'sampler', 'steps', 'eta', 'guidance'].some((k) => String(s.opts[k]) !== String(opts[k]))) return null;
+    const value = Number(this.scrubber.value);
+    return value < s.len ? value : null;
+  }
+}
+
+// --- controls, state and share links ---------------------------------------------------------------
+
+function classValue(value) {
+  return value === 'none' ? 'none' : Number(value);
+}
+
+/// The generate options of the controls for `family` (its own knobs only).
+function optionsFor(family) {
+  const o = { family, dataset: f.dataset.value, class: classValue(f.class.value), seed: f.seed.valueAsNumber, n: f.n.valueAsNumber };
+  if (family === 'gan') o.truncation = Number(f.truncation.value);
+  if (family === 'vae') o.temperature = Number(f.temperature.value);
+  if (family === 'diffusion') {
+    Object.assign(o, { sampler: f.sampler.value, steps: Number(f.steps.value), eta: Number(f.eta.value), guidance: Number(f.guidance.value) });
+  }
+  return o;
+}
+
+/// The page's state under the share link's names.
+function currentState() {
+  const o = { ...optionsFor('diffusion'), truncation: Number(f.truncation.value), temperature: Number(f.temperature.value) };
+  const frame = f.family.value !== 'diffusion' ? null : linkFrame ?? (mainPlayer ? mainPlayer.frameFor(o) : null);
+  return { view, ...o, family: f.family.value, frame, t: Number($('#forward-t').value), strength: Number($('#strength').value) };
+}
+
+/// Sets the controls from a (partial) state.
+function applyState(s) {
+  if ('dataset' in s && s.dataset !== f.dataset.value) {
+    f.dataset.value = s.dataset;
+    setClassOptions();
+  }
+  for (const name of ['family', 'sampler']) if (name in s) f[name].value = s[name];
+  if ('class' in s) f.class.value = String(s.class);
+  for (const name of ['seed', 'n']) if (name in s) f[name].value = String(s[name]);
+  for (const name of ['truncation', 'temperature', 'steps', 'eta', 'guidance']) if (name in s) setRange(f[name], s[name]);
+  if ('t' in s) setRange($('#forward-t'), s.t);
+  if ('strength' in s) setRange($('#strength'), s.strength);
+  if ('view' in s) setView(s.view);
+  syncControls();
+}
+
+/// Writes the current state into the address bar.
+function syncLink() {
+  if (!bindings) return;
+  try {
+    history.replaceState(history.state, '', location.pathname + bindings.encodeLink(currentState()) + location.hash);
+  } catch (e) {
+    // A half-typed number: the link catches up once the state is valid again.
+  }
+}
+
+function setClassOptions() {
+  const keep = f.class.value;
+  const names = CLASS_NAMES[f.dataset.value];
+  const label = (name, i) => (name === String(i) ? name : `${i}: ${name}`);
+  f.class.replaceChildren(new Option('none (unconditional)', 'none'), ...names.map((name, i) => new Option(label(name, i), String(i))));
+  f.class.value = keep;
+}
+
+/// Shows what the view and family need, and moves the drawing pad to the visible family's panel.
+function syncControls() {
+  const family = f.family.value;
+  for (const fs of form.querySelectorAll('fieldset[data-family]')) {
+    fs.hidden = view === 'speed' || (view === 'play' && fs.dataset.family !== family);
+  }
+  for (const el of form.querySelectorAll('[data-hide-in]')) el.hidden = el.dataset.hideIn.split(' ').includes(view);
+  for (const panel of document.querySelectorAll('.panel[data-family]')) panel.hidden = panel.dataset.family !== family;
+  f.steps.disabled = f.eta.disabled = f.sampler.value === 'ddpm';
+  const generate = $('#generate');
+  generate.hidden = view === 'speed';
+  generate.textContent = view === 'compare' ? 'Compare' : 'Generate';
+  const slot = $(`[data-pad-slot="${family}"]`);
+  if (slot && !slot.contains($('#pad'))) slot.append($('#pad'));
+}
+
+function setView(name) {
+  view = name;
+  for (const tab of document.querySelectorAll('[role=tab]')) tab.setAttribute('aria-selected', String(tab.dataset.view === name));
+  for (const v of VIEWS) $(`#view-${v}`).hidden = v !== name;
+  syncControls();
+}
+
+/// What a view shows when it opens.
+function enterView() {
+  if (view === 'play') {
+    if (!gridResult) generatePage();
+    refreshTools();
+  } else if (view === 'compare') {
+    showScoreboard();
+    if (compareKey !== compareSettings()) track(attempt('compare', "Couldn't compare", runCompare));
+  } else {
+    drawSpeedChart();
+  }
+}
+
+/// The main action of the view: the Generate (or Compare) button.
+function act() {
+  if (view === 'play') generatePage();
+  else if (view === 'compare') track(attempt('compare', "Couldn't compare", runCompare));
+}
+
+function onControl(name) {
+  linkFrame = null;
+  if (name === 'dataset') {
+    setClassOptions();
+    clearVaeEndpoints();
+  }
+  if (name === 'family') PANEL_NOTICES.forEach((source) => setNotice(source, ''));
+  syncControls();
+  syncLink();
+  if (name === 'backend') {
+    track(attempt('backend', "Couldn't switch the backend", () => setBackend(f.backend.value)).then(act));
+    return;
+  }
+  if (view === 'compare' && name === 'dataset') showScoreboard();
+  if (view !== 'play') return;
+  const family = f.family.value;
+  if (name === 'family' || family !== 'diffusion') generatePage(); // GAN and VAE are quick: follow every change
+  else if (gridResult) $('#timing').textContent = 'Settings changed: press Generate.';
+  if (['family', 'dataset', 'class', 'seed'].includes(name)) refreshTools();
+}
+
+/// The controls take the options of a diffusion run that started (from a button or the scripting API).
+function adoptRunOptions(opts) {
+  const key = () => ['family', 'dataset', 'class', 'seed'].map((k) => f[k].value).join();
+  const before = key();
+  applyState({ ...opts, family: 'diffusion' });
+  if (key() !== before) refreshTools();
+  syncLink();
+}
+
+function fileName(what, family = f.family.value) {
+  return `trilemma-${what}-${family}-${f.dataset.value}-seed${f.seed.value}.png`;
+}
+
+// --- play: the grid ----------------------------------------------------------------------------------
+
+let gridSeq = 0; // which generation owns #grid: older answers are dropped
+let gridResult = null; // {opts, out} that #grid shows
+let mainPlayer = null;
+
+const gridJob = job('generate', "Couldn't generate", async (opts, seq) => {
+  const { out, ms, backend } = await engineCall([`${opts.family}-${opts.dataset}`], (w) => w.generate(opts));
+  if (seq !== gridSeq) return;
+  showGrid(opts, out);
+  $('#timing').textContent = timingText(out.n, ms, backend);
+  syncLink();
+});
+
+async function startMain(opts, start) {
+  gridSeq++;
+  const timing = $('#timing');
+  const before = timing.textContent;
+  timing.textContent = 'denoising… (the steps are below)';
+  try {
+    return await mainPlayer.start(opts, start);
+  } catch (e) {
+    timing.textContent = before; // the grid still shows the samples it showed
+    throw e;
+  }
+}
+
+/// Generates what the controls describe into #grid.
+function generatePage() {
+  const opts = optionsFor(f.family.value);
+  if (opts.family === 'diffusion') return track(attempt('generate', "Couldn't generate", () => startMain(opts, { kind: 'noise' })));
+  if (runToken) runToken.cancel(); // a diffusion run would draw over these samples
+  if (!gridResult || gridResult.opts.family !== opts.family) $('#timing').textContent = 'generating…';
+  return gridJob(opts, ++gridSeq);
+}
+
+function showGrid(opts, out) {
+  gridResult = { opts, out };
+  gan.a = gan.b = null;
+  vae.selected = null;
+  for (const id of ['#gan-a', '#gan-b', '#vae-sample']) {
+    $(id).value = '';
+    $(id).max = String(out.n);
+  }
+  clearCanvas($('#gan-interp'));
+  clearCanvas($('#vae-edit'));
+  $('#vae-latents').replaceChildren();
+  $('#vae-reset').disabled = true;
+  $('#inpaint-use-grid').disabled = false;
+  redrawGrid();
+}
+
+function redrawGrid() {
+  const { opts, out } = gridResult;
+  const marks = new Map();
+  if (gan.a != null) marks.set(gan.a, { color: '#ffb000', text: 'A' });
+  if (gan.b != null) marks.set(gan.b, { color: '#00c8ff', text: 'B' });
+  if (vae.selected != null) marks.set(vae.selected, { color: '#ffb000', text: '✎' });
+  const labels = out.scores && scoreLabels(out.scores);
+  drawGrid($('#grid'), out, { labels, marks });
+  $('#grid').setAttribute('aria-label', `${out.n} ${opts.family} samples`);
+}
+
+function scoreLabels(scores) {
+  return Array.from(scores, (s) => `D ${s.toFixed(2)}`);
+}
+
+/// The latent code of grid sample i (GAN and VAE grids carry them).
+function latentOf(i) {
+  const { out } = gridResult;
+  if (!out.latents) throw new Error('these samples came without latent codes');
+  const size = out.latent || out.latents.length / out.n;
+  return out.latents.slice(i * size, (i + 1) * size);
+}
+
+/// A grid index typed into a "sample #" input, or null.
+function typedIndex(input) {
+  const i = input.valueAsNumber - 1;
+  return gridResult && Number.isInteger(i) && i >= 0 && i < gridResult.out.n ? i : null;
+}
+
+function selectSample(i) {
+  if (!gridResult) return;
+  if (gridResult.opts.family === 'gan') {
+    if (gan.a == null || gan.b != null) [gan.a, gan.b] = [i, null];
+    else gan.b = i;
+    updateGan();
+  }
+  if (gridResult.opts.family === 'vae') selectVae(i);
+}
+
+/// `frames` images between two latent codes, drawn as a strip (with D for the GAN).
+async function interpolateInto(canvas, family, opts, from, to, stillWanted) {
+  const { out } = await engineCall([`${family}-${opts.dataset}`], (w) =>
+    w.interpolate({ family, dataset: opts.dataset, class: opts.class, from, to, frames: 8 }),
+  );
+  if (stillWanted()) drawGrid(canvas, out, { cols: 8, fit: 640, labels: out.scores && scoreLabels(out.scores) });
+}
+
+// --- play: GAN -----------------------------------------------------------------------------------------
+
+const gan = { a: null, b: null }; // the two selected grid samples
+
+const ganInterpolation = job('gan', "Couldn't interpolate", (seq, a, b) =>
+  interpolateInto($('#gan-interp'), 'gan', gridResult.opts, latentOf(a), latentOf(b), () => seq === gridSeq),
+);
+
+function updateGan() {
+  $('#gan-a').value = gan.a == null ? '' : String(gan.a + 1);
+  $('#gan-b').value = gan.b == null ? '' : String(gan.b + 1);
+  redrawGrid();
+  if (gan.a != null && gan.b != null) ganInterpolation(gridSeq, gan.a, gan.b);
+  else clearCanvas($('#gan-interp'));
+}
+
+// --- play: VAE -----------------------------------------------------------------------------------------
+
+const vae = { selected: null, code: null, original: null }; // the grid sample being edited
+let vaeSource = 'picker'; // what the encoder reads: 'picker' or 'drawing'
+let encoding = null; // {mu, sigma, what} of the last encoded image
+const vaeEnds = { a: null, b: null }; // encodings chosen as the ends of the interpolation
+let pad = null;
+let vaePicker = null;
+
+function selectVae(i) {
+  vae.selected = i;
+  $('#vae-sample').value = String(i + 1);
+  vae.original = latentOf(i);
+  vae.code = vae.original.slice();
+  buildLatentSliders(vae.code.length);
+  showCode();
+  const { out } = gridResult;
+  const size = out.width * out.height;
+  drawGrid($('#vae-edit'), { n: 1, width: out.width, height: out.height, pixels: out.pixels.subarray(i * size, (i + 1) * size) }, { fit: 224 });
+  $('#vae-reset').disabled = false;
+  redrawGrid();
+}
+
+function buildLatentSliders(count) {
+  const box = $('#vae-latents');
+  if (box.children.length === count) return;
+  box.replaceChildren(
+    ...Array.from({ length: count }, (_, d) => {
+      const input = h('input', { type: 'range', min: '-3', max: '3', step: '0.05' });
+      const label = h('label', {}, `z${d + 1}`, input, h('output'));
+      bindRange(input, {
+        format: (v) => v.toFixed(2),
+        onInput: (v) => {
+          vae.code[d] = v;
+          decodeEdit(gridSeq);
+        },
+      });
+      return label;
+    }),
+  );
+}
+
+/// Puts the code on the sliders; the outputs show the exact values (a slider shows at most ±3).
+function showCode() {
+  $('#vae-latents')
+    .querySelectorAll('input')
+    .forEach((input, d) => {
+      input.value = String(vae.code[d]);
+      input.nextElementSibling.value = vae.code[d].toFixed(2);
+    });
+}
+
+const decodeEdit = job('vae', "Couldn't decode", async (seq) => {
+  const { opts } = gridResult;
+  const latents = vae.code.slice();
+  const { out } = await engineCall([`vae-${opts.dataset}`], (w) => w.decode({ family: 'vae', dataset: opts.dataset, class: opts.class, latents }));
+  if (seq === gridSeq) drawGrid($('#vae-edit'), out, { fit: 224 });
+});
+
+/// Encodes the drawing or the picked test image, whichever was touched last.
+function encodeCurrent() {
+  if (view !== 'play' || f.family.value !== 'vae') return;
+  const image = vaeSource === 'drawing' ? pad.bytes() : vaePicker.image();
+  if (image) encodeJob(image, vaeSource === 'drawing' ? 'your drawing' : vaePicker.describe());
+}
+
+const encodeJob = job('encode', "Couldn't encode", async (image, what) => {
+  const dataset = f.dataset.value;
+  const cls = classValue(f.class.value);
+  const { out } = await engineCall([`vae-${dataset}`], (w) => w.encode({ dataset, class: cls, image }));
+  encoding = { mu: out.mu, sigma: out.sigma, what };
+  $('#vae-source').textContent = `encoded: ${what}${cls === 'none' ? '' : `, as class ${cls}`}`;
+  drawGrid($('#vae-recon'), out, { fit: 168 });
+  const dims = Array.from(out.mu, (_, d) => d + 1);
+  drawColumns($('#vae-musigma'), Array.from(out.mu), { min: -3, max: 3, whiskers: Array.from(out.sigma), labels: dims, width: Math.max(200, 20 * dims.length + 8), height: 140 });
+  const row = (cells, tag = 'td') => h('tr', {}, ...cells.map((c) => h(tag, { textContent: c })));
+  $('#vae-musigma-table').replaceChildren(
+    h('thead', {}, row(['dimension', 'μ', 'σ'], 'th')),
+    h('tbody', {}, ...dims.map((d) => row([`z${d}`, out.mu[d - 1].toFixed(3), out.sigma[d - 1].toFixed(3)]))),
+  );
+  $('#vae-set-a').disabled = $('#vae-set-b').disabled = false;
+});
+
+const vaeInterpolation = job('vae-ends', "Couldn't interpolate", (dataset) =>
+  interpolateInto($('#vae-interp'), 'vae', { dataset, class: classValue(f.class.value) }, vaeEnds.a.mu, vaeEnds.b.mu, () => vaeEnds.a && vaeEnds.b),
+);
+
+function setVaeEnd(which) {
+  vaeEnds[which] = { mu: encoding.mu.slice(), what: encoding.what };
+  showVaeEnds();
+  if (vaeEnds.a && vaeEnds.b) vaeInterpolation(f.dataset.value);
+}
+
+function clearVaeEndpoints() {
+  vaeEnds.a = vaeEnds.b = null;
+  showVaeEnds();
+  clearCanvas($('#vae-interp'));
+}
+
+function showVaeEnds() {
+  $('#vae-ab').textContent = `A: ${vaeEnds.a ? vaeEnds.a.what : '—'} · B: ${vaeEnds.b ? vaeEnds.b.what : '—'}`;
+}
+
+// --- play: diffusion tools -----------------------------------------------------------------------------
+
+let forwardPicker = null;
+let inpaintPicker = null;
+let inpaintPlayer = null;
+let img2imgPlayer = null;
+let mask = null;
+let inpaintBase = null; // {bytes, from: 'picker' | 'grid' | 'api'}: the image under the mask
+
+const forwardJob = job('forward', "Couldn't noise the image", async () => {
+  const image = forwardPicker.image();
+  if (!image) return;
+  const t = Number($('#forward-t').value);
+  const { out } = await engineCall([], (w) => w.noise({ image, t, seed: f.seed.valueAsNumber }));
+  drawGrid($('#forward'), out, { fit: 224 });
+});
+
+function setInpaintBase(bytes, from) {
+  inpaintBase = { bytes, from };
+  drawGrid($('#inpaint-image'), { n: 1, width: 28, height: 28, pixels: bytes }, { zoom: 1, gap: 0 });
+}
+
+/// Re-runs the visible panel's tools that depend on the dataset, the class, the seed or a picker.
+function refreshTools() {
+  if (view !== 'play') return;
+  const family = f.family.value;
+  const dataset = f.dataset.value;
+  const cls = classValue(f.class.value);
+  if (family === 'vae') {
+    track(vaePicker.show(dataset, cls)); // tracked: idle() waits for the test images too
+    encodeCurrent();
+  }
+  if (family === 'diffusion') {
+    track(forwardPicker.show(dataset, cls));
+    track(inpaintPicker.show(dataset, cls));
+  }
+}
+
+// --- compare -------------------------------------------------------------------------------------------
+
+let compareKey = null; // the settings the compare canvases show
+let scoreboard = null; // promise of models/scoreboard.json
+
+function compareSettings() {
+  return JSON.stringify(FAMILIES.map(optionsFor));
+}
+
+async function runCompare() {
+  const token = beginRun();
+  compareKey = compareSettings();
+  const progress = $('#compare-progress');
+  const cancel = $('#compare-cancel');
+  cancel.disabled = false;
+  cancel.onclick = () => token.cancel();
+  try {
+    for (const family of FAMILIES) {
+      const opts = optionsFor(family);
+      const time = $(`#compare-${family}-time`);
+      time.textContent = 'generating…';
+      let images, ms, backend;
+      if (family === 'diffusion') {
+        progress.hidden = false;
+        const live = await stepRun(opts, { kind: 'noise' }, token, (l) => {
+          progress.max = l.len;
+          progress.value = l.position;
+          time.textContent = `step ${l.position} of ${l.len}`;
+        });
+        [images, ms, backend] = [live.images, live.ms, live.engine.backend];
+        freeRun(live);
+      } else {
+        ({ out: images, ms, backend } = await engineCall([`${family}-${opts.dataset}`], (w) => w.generate(opts)));
+      }
+      token.check();
+      drawGrid($(`#compare-${family}`), images, { fit: 250 });
+      time.textContent = timingText(images.n, ms, backend);
+    }
+  } catch (e) {
+    compareKey = null;
+    for (const family of FAMILIES) {
+      const time = $(`#compare-${family}-time`);
+      if (!time.textContent.includes('samples in')) time.textContent = e instanceof Cancelled ? 'cancelled' : 'failed';
+    }
+    throw e;
+  } finally {
+    progress.hidden = true;
+    cancel.disabled = true;
+  }
+}
+
+function loadScoreboard() {
+  if (!scoreboard) {
+    scoreboard = fetch('models/scoreboard.json').then((r) => {
+      if (!r.ok) throw new Error(`HTTP ${r.status}`);
+      return r.json();
+    });
+    scoreboard.catch(() => (scoreboard = null)); // try again next time
+  }
+  return scoreboard;
+}
+
+function showScoreboard() {
+  return track(attempt('scoreboard', "Couldn't show the scoreboard", renderScoreboard));
+}
+
+async function renderScoreboard() {
+  const dataset = f.dataset.value;
+  const status = $('#scoreboard-status');
+  $('#scoreboard-dataset').textContent = DATASET_NAMES[dataset];
+  let data, board;
+  try {
+    data = await loadScoreboard();
+    board = data.datasets.find((b) => b.dataset === dataset);
+    if (!board) throw new Error(`it has no rows for ${dataset}`);
+  } catch (e) {
+    status.textContent = `Couldn't load the scoreboard (models/scoreboard.json): ${errorText(e)}`;
+    $('#scoreboard-table').replaceChildren();
+    $('#histograms').replaceChildren();
+    return;
+  }
+  if (dataset !== f.dataset.value) return; // the dataset changed while loading
+  const accuracy = board.classifier.test_accuracy;
+  status.textContent = `${board.test_images} test images; features of ${board.classifier.file}${accuracy ? ` (${(100 * accuracy).toFixed(2)}% test accuracy)` : ''}.`;
+  $('#scoreboard-space').textContent = `Feature space: ${data.feature_space}`;
+  const fixed = (digits) => (v) => (v == null ? '' : v.toFixed(digits));
+  const columns = [
+    ['row', (r) => r.label],
+    ['FID ↓', (r) => fixed(2)(r.conditional.fid)],
+    ['precision ↑', (r) => fixed(3)(r.conditional.precision)],
+    ['recall ↑', (r) => fixed(3)(r.conditional.recall)],
+    ['class accuracy ↑', (r) => fixed(3)(r.conditional.accuracy)],
+    ['uncond. classes ≥ 5%', (r) => (r.unconditional ? String(r.unconditional.classes_covered) : '')],
+    ['ms / sample', (r) => fixed(2)(r.speed && r.speed.ms_per_sample)],
+  ];
+  $('#scoreboard-table').replaceChildren(
+    h('thead', {}, h('tr', {}, ...columns.map(([name]) => h('th', { textContent: name, scope: 'col' })))),
+    h(
+      'tbody',
+      {},
+      ...board.rows.map((r) => {
+        const tr = h('tr', {}, ...columns.map(([, cell]) => h('td', { textContent: cell(r) })));
+        tr.dataset.model = r.model;
+        return tr;
+      }),
+    ),
+  );
+  // The models' histograms and the real images' for reference, on one scale so heights compare.
+  const rows = board.rows.filter((r) => r.unconditional && (r.model !== 'reference' || r.id === 'train'));
+  const max = Math.max(0.2, ...rows.flatMap((r) => r.unconditional.histogram));
+  const names = CLASS_NAMES[dataset];
+  $('#histogram-classes').textContent = names.every((name, i) => name === String(i)) ? 'classes: the digits 0–9' : `classes: ${names.map((name, i) => `${i} ${name}`).join(' · ')}`;
+  $('#histograms').replaceChildren(
+    ...rows.map((r) => {
+      const canvas = h('canvas', { className: 'chart' });
+      canvas.setAttribute('aria-label', `class shares of ${r.label}: ${r.unconditional.histogram.map((v) => `${Math.round(100 * v)}%`).join(', ')}`);
+      drawColumns(canvas, r.unconditional.histogram, { max, labels: names.map((_, i) => i), reference: 0.1, width: 220, height: 90, color: cssColor(r.model === 'reference' ? '--muted' : `--${r.model}`) });
+      return h('figure', {}, canvas, h('figcaption', { textContent: `${r.label}: ${r.unconditional.classes_covered} classes ≥ 5%` }));
+    }),
+  );
+}
+
+// --- speed ---------------------------------------------------------------------------------------------
+
+const BENCH_DEFAULTS = {
+  families: FAMILIES,
+  batches: [1, 16, 64],
+  diffusion: [{ sampler: 'ddim', steps: 10 }, { sampler: 'ddim', steps: 50 }, { sampler: 'ddpm' }],
+  repeats: 3,
+  dataset: 'mnist',
+};
+const BENCH_KEYS = ['backend', 'families', 'batches', 'diffusion', 'repeats', 'dataset'];
+const DIFFUSION_KEYS = ['sampler', 'steps', 'eta', 'guidance'];
+const benchLock = makeLock(); // one benchmark at a time, so timings never overlap
+const speedRows = []; // every result so far, with its backend and adapter
+let benchPanelPlan = [];
+
+function configName(knobs) {
+  const base = knobs.sampler === 'ddpm' ? 'DDPM 1000' : `DDIM ${knobs.steps ?? bindings.decodeLink('').state.steps}`;
+  const extra = ['eta', 'guidance'].filter((k) => k in knobs).map((k) => `${k} ${knobs[k]}`);
+  return extra.length ? `${base} (${extra.join(', ')})` : base;
+}
+
+/// The rows to time: GAN and VAE at every batch; each diffusion config at batch 1 and DDIM 10 at the
+/// larger batches.
+function benchPlan({ families, batches, diffusion }) {
+  const plan = [];
+  for (const family of families) {
+    if (family !== 'diffusion') {
+      for (const batch of batches) plan.push({ family, config: 'one pass', batch, knobs: {} });
+      continue;
+    }
+    for (const knobs of diffusion) plan.push({ family, config: configName(knobs), batch: 1, knobs });
+    for (const batch of batches.filter((b) => b !== 1)) plan.push({ family, config: 'DDIM 10', batch, knobs: { sampler: 'ddim', steps: 10 } });
+  }
+  return plan;
+}
+
+function checkBenchOptions(o) {
+  const fail = (what) => {
+    throw new Error(`bench: ${what}`);
+  };
+  if (typeof o !== 'object' || o === null) fail('opts must be an object');
+  for (const k of Object.keys(o)) if (!BENCH_KEYS.includes(k)) fail(`unknown option "${k}" (known: ${BENCH_KEYS.join(', ')})`);
+  if ('backend' in o && !(o.backend in BACKEND_NAMES)) fail(`backend must be webgpu or cpu, got ${JSON.stringify(o.backend)}`);
+  if ('dataset' in o && !(o.dataset in CLASS_NAMES)) fail(`dataset must be mnist or fashion, got ${JSON.stringify(o.dataset)}`);
+  if ('families' in o && !(Array.isArray(o.families) && o.families.every((x) => FAMILIES.includes(x)))) fail('families must be a list of gan, vae, diffusion');
+  if ('batches' in o && !(Array.isArray(o.batches) && o.batches.every((b) => Number.isInteger(b) && b >= 1 && b <= 64))) fail('batches must be a list of whole numbers 1–64');
+  if ('repeats' in o && !(Number.isInteger(o.repeats) && o.repeats >= 1 && o.repeats <= 20)) fail('repeats must be a whole number 1–20');
+  if ('diffusion' in o && !(Array.isArray(o.diffusion) && o.diffusion.every((d) => d && typeof d === 'object' && Object.keys(d).every((k) => DIFFUSION_KEYS.includes(k))))) {
+    fail(`diffusion must be a list of objects with ${DIFFUSION_KEYS.join(', ')}`);
+  }
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/// Times every row of `plan`: one warm-up, then the median of `repeats` generates. Runs on the page's
+/// engine when it is on `backend`, else on a separate engine for it (the page keeps its backend).
+function runBench(plan, { backend, repeats, dataset }) {
+  return benchLock(async () => {
+    const progress = $('#bench-progress');
+    const status = $('#bench-status');
+    const buttons = [$('#bench-webgpu'), $('#bench-cpu')];
+    buttons.forEach((b) => (b.disabled = true));
+    progress.hidden = false;
+    progress.max = Math.max(1, plan.length * (repeats + 1));
+    progress.value = 0;
+    try {
+      await ready;
+      if (runToken) runToken.cancel(); // a diffusion run stepping beside the benchmark would skew it
+      status.textContent = `starting ${BACKEND_NAMES[backend]}…`;
+      const e = await engineFor(backend);
+      const result = { backend: e.backend, adapter: e.adapter, rows: [] };
+      for (const item of plan) {
+        status.textContent = `${BACKEND_NAMES[e.backend]}: loading ${item.family}-${dataset}…`;
+        await ensureLoaded(e, `${item.family}-${dataset}`);
+        const opts = { family: item.family, dataset, n: item.batch, seed: 0, ...item.knobs };
+        const times = [];
+        for (let r = 0; r <= repeats; r++) {
+          status.textContent = `${BACKEND_NAMES[e.backend]}: ${item.family} ${item.config} ×${item.batch}, ${r === 0 ? 'warm-up' : `run ${r} of ${repeats}`}`;
+          times.push(
+            await e.lock(async () => {
+              const t0 = performance.now();
+              await e.wasm.generate(opts);
+              return performance.now() - t0;
+            }),
+          );
+          progress.value += 1;
+          await nextTask();
+        }
+        const msPerSample = median(times.slice(1)) / item.batch;
+        const row = { family: item.family, config: item.config, batch: item.batch, msPerSample, samplesPerSecond: 1000 / msPerSample };
+        result.rows.push(row);
+        addSpeedRow({ ...row, backend: e.backend, adapter: e.adapter, dataset });
+      }
+      status.textContent = `done: ${result.rows.length} rows on ${BACKEND_NAMES[e.backend]} (${e.adapter})`;
+      return result;
+    } catch (err) {
+      status.textContent = `stopped: ${errorText(err)}`;
+      throw err;
+    } finally {
+      progress.hidden = true;
+      buttons.forEach((b) => (b.disabled = false));
+    }
+  });
+}
+
+/// The scripting API's benchmark (also the headless benchmark script's).
+async function bench(opts = {}) {
+  checkBenchOptions(opts);
+  await ready;
+  const o = { ...BENCH_DEFAULTS, backend: engine.backend, ...opts };
+  return runBench(benchPlan(o), o);
+}
+
+function addSpeedRow(row) {
+  speedRows.push(row);
+  const cells = [`${BACKEND_NAMES[row.backend]} (${row.adapter})`, row.dataset, row.family, row.config, String(row.batch), row.msPerSample.toFixed(2), row.samplesPerSecond.toFixed(1)];
+  $('#speed-table tbody').append(h('tr', {}, ...cells.map((c) => h('td', { textContent: c }))));
+  drawSpeedChart();
+}
+
+function drawSpeedChart() {
+  const rows = speedRows.map((r) => ({ label: `${r.family} ${r.config} ×${r.batch} · ${BACKEND_NAMES[r.backend]}`, value: r.msPerSample, color: cssColor(`--${r.family}`) }));
+  drawLogBars($('#speed-chart'), rows, { width: Math.min(760, $('#view-speed').clientWidth || 720), unit: ' ms' });
+}
+
+function setUpSpeedPanel() {
+  benchPanelPlan = benchPlan(BENCH_DEFAULTS);
+  $('#bench-rows').append(
+    ...benchPanelPlan.map((item, i) =>
+      h('label', {}, h('input', { type: 'checkbox', checked: item.config !== 'DDPM 1000', value: String(i) }), `${item.family} · ${item.config} · batch ${item.batch}`),
+    ),
+  );
+  for (const backend of ['webgpu', 'cpu']) {
+    $(`#bench-${backend}`).addEventListener('click', () => {
+      const plan = [...$('#bench-rows').querySelectorAll('input:checked')].map((c) => benchPanelPlan[Number(c.value)]);
+      const repeats = Math.max(1, Math.min(20, Math.round($('#bench-repeats').valueAsNumber) || 3));
+      track(attempt('bench', 'The benchmark stopped', () => runBench(plan, { backend, repeats, dataset: f.dataset.value })));
+    });
+  }
+  $('#bench-clear').addEventListener('click', () => {
+    speedRows.length = 0;
+    $('#speed-table tbody').replaceChildren();
+    drawSpeedChart();
+  });
+}
+
+// --- scripting API -------------------------------------------------------------------------------------
+
+function checkOptions(opts, what) {
+  if (typeof opts !== 'object' || opts === null) throw new Error(`${what}: opts must be an object`);
+  for (const k of Object.keys(opts)) {
+    if (!OPTION_KEYS.includes(k)) throw new Error(`unknown option "${k}" (known: ${OPTION_KEYS.join(', ')})`);
+  }
+}
+
+/// 784 gray bytes from a Uint8Array or any list of numbers.
+function bytes784(x, name) {
+  if (!x || x.length !== 784) throw new Error(`${name} must be 784 gray bytes (28×28), got ${x && x.length != null ? `${x.length} values` : typeof x}`);
+  return x instanceof Uint8Array ? x : Uint8Array.from(x);
+}
+
+/// Generates samples; rejects with a clear message on invalid options.
+async function generate(opts = {}) {
+  checkOptions(opts, 'generate(opts)');
+  const family = opts.family ?? 'diffusion';
+  const dataset = opts.dataset ?? 'mnist';
+  if (!FAMILIES.includes(family)) throw new Error(`unknown family "${family}" (gan, vae or diffusion)`);
+  if (!(dataset in CLASS_NAMES)) throw new Error(`unknown dataset "${dataset}" (mnist or fashion)`);
+  const { out, ms, backend } = await engineCall([`${family}-${dataset}`], (w) => w.generate({ ...opts, family, dataset }));
+  return { ...out, ms, backend };
+}
+
+/// A diffusion run shown in the Play view's scrubber; opts default to the controls' diffusion options.
+async function runApi(opts = {}, start = { kind: 'noise' }) {
+  checkOptions(opts, 'run(opts, start)');
+  const s = { ...start };
+  if ('image' in s) s.image = bytes784(s.image, 'start.image');
+  if ('mask' in s) s.mask = bytes784(s.mask, 'start.mask');
+  await ready;
+  return startMain({ ...optionsFor('diffusion'), ...opts }, s);
+}
+
+/// Inpaints in the inpainting panel; resolves to the result's pixels.
+async function inpaintApi({ image, mask: maskBytes, ...opts } = {}) {
+  checkOptions(opts, 'inpaint(opts)');
+  const start = { kind: 'inpaint', image: bytes784(image, 'image'), mask: bytes784(maskBytes, 'mask') };
+  await ready;
+  setInpaintBase(start.image, 'api');
+  mask.load(start.mask);
+  const result = await inpaintPlayer.start({ ...optionsFor('diffusion'), ...opts }, start);
+  return result.pixels;
+}
+
+function shareUrl() {
+  return location.origin + location.pathname + bindings.encodeLink(currentState()) + location.hash;
+}
+
+// --- offline -------------------------------------------------------------------------------------------
+
+/// Asks the service worker to keep a copy of everything loaded so far (what this first visit fetched
+/// before the worker controlled the page would otherwise be missing offline).
+function offlineCopy() {
+  const worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+  if (!worker) return;
+  const urls = [location.href, ...performance.getEntriesByType('resource').map((r) => r.name)];
+  worker.postMessage({ cache: urls.filter((u) => new URL(u).origin === location.origin) });
+}
+
+function registerServiceWorker() {
+  if (!('serviceWorker' in navigator) || !/^https?:$/.test(location.protocol)) return;
+  const register = () =>
+    navigator.serviceWorker.register('sw.js').then(
+      () => (navigator.serviceWorker.controller ? offlineCopy() : navigator.serviceWorker.addEventListener('controllerchange', offlineCopy, { once: true })),
+      (e) => console.warn(`trilemma: no offline copy (the service worker did not register: ${errorText(e)})`),
+    );
+  if (document.readyState === 'complete') register();
+  else addEventListener('load', register, { once: true });
+}
+
+// --- start ---------------------------------------------------------------------------------------------
+
+function main() {
+  form = $('#controls');
+  f = form.elements;
+  setClassOptions();
+  for (const name of ['truncation', 'temperature', 'steps', 'eta', 'guidance']) bindRange(f[name]);
+  bindRange($('#forward-t'), { onInput: () => (forwardJob(), syncLink()) });
+  bindRange($('#strength'), { onInput: syncLink });
+
+  // Sliders and menus act as they move; typed numbers once committed (a half-typed n is no request).
+  form.addEventListener('input', (e) => e.target.name && e.target.type !== 'number' && onControl(e.target.name));
+  form.addEventListener('change', (e) => e.target.name && e.target.type === 'number' && onControl(e.target.name));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    run();
+    linkFrame = null;
+    act();
   });
-  form.elements.backend.addEventListener('change', async () => {
-    await setBackend(form.elements.backend.value);
-    run();
+  $('#new-seed').addEventListener('click', () => {
+    f.seed.value = String(Math.floor(Math.random() * 2 ** 31));
+    f.seed.dispatchEvent(new Event('change', { bubbles: true }));
   });
+  for (const tab of document.querySelectorAll('[role=tab]')) {
+    tab.addEventListener('click', () => {
+      linkFrame = null;
+      setView(tab.dataset.view);
+      syncLink();
+      if (engine) enterView();
+    });
+  }
+  $('#copy-link').addEventListener('click', copyLink);
+
+  // Play: the grid and the GAN and VAE panels.
+  mainPlayer = new Player($('[data-player="main"]'), '', {
+    what: 'run',
+    onResult: (live) => {
+      showGrid(live.opts, live.images);
+      $('#timing').textContent = timingText(live.images.n, live.ms, live.engine.backend);
+      if (linkFrame != null) mainPlayer.scrubTo(linkFrame);
+      linkFrame = null;
+      syncLink();
+    },
+  });
+  $('#grid').addEventListener('click', (e) => {
+    const i = cellAt($('#grid'), e);
+    if (i >= 0) selectSample(i);
+  });
+  for (const end of ['a', 'b']) {
+    $(`#gan-${end}`).addEventListener('change', () => {
+      gan[end] = typedIndex($(`#gan-${end}`));
+      if (gridResult && gridResult.opts.family === 'gan') updateGan();
+    });
+  }
+  $('#vae-sample').addEventListener('change', () => {
+    const i = typedIndex($('#vae-sample'));
+    if (i != null && gridResult.opts.family === 'vae') selectVae(i);
+  });
+  $('#vae-reset').addEventListener('click', () => {
+    vae.code = vae.original.slice();
+    showCode();
+    decodeEdit(gridSeq);
+  });
+  pad = new Sketch($('#pad-canvas'), {
+    mode: 'gray',
+    width: 2.5,
+    onStroke: () => {
+      vaeSource = 'drawing';
+      encodeCurrent();
+    },
+  });
+  $('#pad-clear').addEventListener('click', () => {
+    pad.clear();
+    encodeCurrent();
+  });
+  const pickerOptions = { load: testImages, classNames: CLASS_NAMES };
+  vaePicker = new Picker($('#vae-picker'), 'vae-picker-', {
+    ...pickerOptions,
+    onPick: (_, byUser) => {
+      if (byUser) vaeSource = 'picker';
+      encodeCurrent();
+    },
+  });
+  $('#vae-set-a').addEventListener('click', () => setVaeEnd('a'));
+  $('#vae-set-b').addEventListener('click', () => setVaeEnd('b'));
+  showVaeEnds();
+
+  // Play: the diffusion panel.
+  forwardPicker = new Picker($('#forward-picker'), 'forward-picker-', { ...pickerOptions, onPick: () => forwardJob() });
+  inpaintPicker = new Picker($('#inpaint-picker'), 'inpaint-picker-', {
+    ...pickerOptions,
+    onPick: (picker, byUser) => {
+      if (byUser || !inpaintBase || inpaintBase.from === 'picker') setInpaintBase(picker.image(), 'picker');
+    },
+  });
+  mask = new Sketch($('#inpaint-canvas'), { mode: 'mask', width: 3 });
+  bindRange($('#inpaint-brush'), { onInput: (v) => (mask.width = v) });
+  for (const preset of document.querySelectorAll('[data-mask]')) {
+    preset.addEventListener('click', () => mask.fillRect(...preset.dataset.mask.split(' ').map(Number)));
+  }
+  $('#inpaint-clear').addEventListener('click', () => mask.clear());
+  $('#inpaint-use-grid').addEventListener('click', () => setInpaintBase(Uint8Array.from(gridResult.out.pixels.subarray(0, 784)), 'grid'));
+  const resultTo = (canvas, timing) => (live) => {
+    drawGrid(canvas, live.images, { fit: 420 });
+    timing.textContent = timingText(live.images.n, live.ms, live.engine.backend);
+  };
+  inpaintPlayer = new Player($('[data-player="inpaint"]'), 'inpaint-', { what: 'inpaint', onResult: resultTo($('#inpaint-result'), $('#inpaint-timing')) });
+  img2imgPlayer = new Player($('[data-player="img2img"]'), 'img2img-', { what: 'img2img', onResult: resultTo($('#img2img-result'), $('#img2img-timing')) });
+  $('#inpaint-run').addEventListener('click', () => {
+    if (!inpaintBase) return;
+    if (mask.isEmpty()) {
+      inpaintPlayer.status.textContent = 'Paint the region to regenerate first (or use a preset).';
+      return;
+    }
+    const start = { kind: 'inpaint', image: inpaintBase.bytes, mask: mask.bytes() };
+    track(attempt('inpaint', "Couldn't inpaint", () => inpaintPlayer.start(optionsFor('diffusion'), start)));
+  });
+  $('#img2img-run').addEventListener('click', () => {
+    const start = { kind: 'image', image: pad.bytes(), strength: Number($('#strength').value) };
+    track(attempt('img2img', "Couldn't run image-to-image", () => img2imgPlayer.start(optionsFor('diffusion'), start)));
+  });
+
+  // A PNG button under every canvas of samples or frames.
+  addDownload($('#grid'), () => fileName('samples'));
+  addDownload($('#gan-interp'), () => fileName('interpolation', 'gan'));
+  addDownload($('#vae-edit'), () => fileName('edited', 'vae'));
+  addDownload($('#vae-recon'), () => fileName('reconstruction', 'vae'));
+  addDownload($('#vae-interp'), () => fileName('interpolation', 'vae'));
+  addDownload($('#forward'), () => fileName(`forward-t${$('#forward-t').value}`, 'diffusion'));
+  addDownload($('#inpaint-result'), () => fileName('inpaint', 'diffusion'));
+  addDownload($('#img2img-result'), () => fileName('img2img', 'diffusion'));
+  for (const family of FAMILIES) addDownload($(`#compare-${family}`), () => fileName('compare', family));
+
+  setUpSpeedPanel();
   syncControls();
 
-  const ready = setBackend('webgpu').then((info) => {
-    $('#generate').disabled = false;
-    return info;
-  });
-  ready.then(run);
+  ready = track(
+    (async () => {
+      bindings = await wasmReady;
+      const { state, notices: linkNotices } = bindings.decodeLink(location.search);
+      applyState(state);
+      linkFrame = state.family === 'diffusion' ? state.frame : null;
+      setNotice('link', linkNotices.map((n) => `Share link: ${n}`).join('\n'));
+      for (const key of neededModels()) fetchModel(key).catch(() => {}); // errors are reported on use
+      refreshTools();
+      const info = await setBackend('webgpu');
+      for (const button of document.querySelectorAll('.needs-engine')) button.disabled = false;
+      return info;
+    })(),
+  );
+  ready.then(enterView, (e) => setNotice('backend', `The page couldn't start: ${errorText(e)}`));
+  registerServiceWorker();
 
-  window.trilemma = { ready, generate, setBackend, drawGrid };
+  window.trilemma = {
+    ready,
+    generate: (opts) => track(generate(opts)),
+    setBackend: (backend) => track(setBackend(backend)),
+    bench: (opts) => track(bench(opts)),
+    run: (opts, start) => track(runApi(opts, start)),
+    inpaint: (opts) => track(inpaintApi(opts)),
+    shareUrl,
+    state: currentState,
+    idle,
+    drawGrid,
+  };
+}
+
+async function copyLink() {
+  syncLink();
+  const status = $('#copy-status');
+  const say = (text) => {
+    status.textContent = text;
+    clearTimeout(copyLink.timer);
+    copyLink.timer = setTimeout(() => (status.textContent = ''), 2500);
+  };
+  try {
+    await navigator.clipboard.writeText(location.href);
+    say('copied');
+  } catch (e) {
+    // No clipboard access (e.g. plain http): show the link selected, ready to copy.
+    const input = $('#link-text');
+    input.hidden = false;
+    input.value = location.href;
+    input.select();
+    let copied = false;
+    try {
+      copied = document.execCommand('copy');
+    } catch (err) {
+      // the selected link stays for the user to copy
+    }
+    say(copied ? 'copied' : 'press Ctrl+C (⌘C) to copy');
+  }
 }
 
 // The script is loaded from <head>: wait for the controls to exist.

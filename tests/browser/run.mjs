@@ -1,5 +1,6 @@
 // Browser end-to-end tests: the built page (dist/) in Debian's headless Chromium, on SwiftShader's WebGPU
-// adapter and on the CPU path. Prints "N passed, N failed" and exits non-zero on any failure.
+// adapter and on the CPU path. Prints "N passed, N failed" and exits non-zero on any failure. SwiftShader
+// is slow: batches and step counts stay small.
 import { chromium } from 'playwright-core';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,26 +11,36 @@ const dist = resolve(process.argv[2] || 'dist');
 const shots = resolve(process.argv[3] || join(tmpdir(), 'trilemma-shots'));
 mkdirSync(shots, { recursive: true });
 const server = await serve(dist);
-const url = `http://127.0.0.1:${server.address().port}/`;
+const root = `http://127.0.0.1:${server.address().port}/`;
 
 const BASE_FLAGS = [
   '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--no-first-run', '--disable-quic',
 ];
 
-async function open(webgpu) {
+/// A fresh browser (WebGPU on SwiftShader, or WebGPU disabled); pages opened with `visit` record their
+/// console errors in `errors`.
+async function launch(webgpu) {
   const flags = [...BASE_FLAGS, webgpu ? '--enable-unsafe-webgpu' : '--disable-features=WebGPU'];
-  const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'trilemma-chromium-')), {
+  const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'trilemma-chromium-')), {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: flags,
+    viewport: { width: 1280, height: 900 },
   });
-  const page = browser.pages()[0] || (await browser.newPage());
   const errors = [];
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(url);
-  return { browser, page, errors };
+  const visit = async (query = '') => {
+    const page = await context.newPage();
+    page.on('console', (m) => m.type() === 'error' && errors.push(`${query}: ${m.text()}`));
+    page.on('pageerror', (e) => errors.push(`${query}: ${e}`));
+    page.on('dialog', (d) => {
+      errors.push(`${query}: a dialog opened: ${d.message()}`);
+      d.dismiss();
+    });
+    await page.goto(root + query);
+    return page;
+  };
+  return { context, visit, errors };
 }
 
 let passed = 0;
@@ -67,33 +78,61 @@ function checkImages(out, n) {
   assert(mean > 5 && mean < 200, `implausible mean brightness ${mean}`);
 }
 
-const gpu = await open(true);
-let gpuPixels = {};
-await test('WebGPU: the page starts on the WebGPU backend and draws its first grid', async () => {
-  const info = await gpu.page.evaluate(() => window.trilemma.ready);
-  assert(info.backend === 'webgpu', `backend ${info.backend}`);
-  await gpu.page.waitForFunction(() => document.querySelector('#timing').textContent.includes('samples in'), null, { timeout: 900_000 });
-  const lit = await gpu.page.evaluate(() => {
-    const c = document.querySelector('#grid');
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) n += d[i] > 64;
-    return n;
+/// Waits until the page has started and nothing is generating.
+async function settle(page) {
+  await page.evaluate(async () => {
+    await window.trilemma.ready;
+    await window.trilemma.idle();
   });
-  assert(lit > 100, `only ${lit} bright pixels on the canvas`);
-  await gpu.page.screenshot({ path: join(shots, 'webgpu.png'), fullPage: true });
+}
+
+/// A canvas's size, its pixels' FNV-1a hash and how many are bright: enough to compare two canvases.
+function canvasFacts(page, selector) {
+  return page.evaluate((sel) => {
+    const c = document.querySelector(sel);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let h = 0x811c9dc5;
+    let lit = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      h = Math.imul(h ^ d[i], 0x01000193) >>> 0;
+      lit += d[i] > 64;
+    }
+    return { size: `${c.width}×${c.height}`, hash: h, lit };
+  }, selector);
+}
+
+/// Real test image k of MNIST (class floor(k/10)), as shipped for the page.
+function testImage(page, k) {
+  return page.evaluate(async (i) => {
+    const all = new Uint8Array(await (await fetch('models/test-mnist.bin')).arrayBuffer());
+    return Array.from(all.subarray(i * 784, (i + 1) * 784));
+  }, k);
+}
+
+// ---- WebGPU (SwiftShader) ------------------------------------------------------------------------------
+const gpu = await launch(true);
+// The first page asks for a small diffusion grid: the default (16 samples, 50 steps) takes minutes here.
+const first = await gpu.visit('?family=diffusion&n=4&steps=5&class=2&seed=1');
+const gpuPixels = {};
+await test('WebGPU: the page starts on the WebGPU backend and draws the grid its link asks for', async () => {
+  const info = await first.evaluate(() => window.trilemma.ready);
+  assert(info.backend === 'webgpu', `backend ${info.backend}`);
+  await first.waitForFunction(() => document.querySelector('#timing').textContent.includes('samples in'), null, { timeout: 900_000 });
+  const grid = await canvasFacts(first, '#grid');
+  assert(grid.lit > 100, `only ${grid.lit} bright pixels on the canvas`);
+  await settle(first);
+  await first.screenshot({ path: join(shots, 'play-diffusion-webgpu.png'), fullPage: true });
 });
 for (const family of ['gan', 'vae', 'diffusion']) {
   await test(`WebGPU: ${family} generates`, async () => {
-    const out = await generateIn(gpu.page, { family, ...small, ...(family === 'diffusion' ? fast : {}) });
+    const out = await generateIn(first, { family, ...small, ...(family === 'diffusion' ? fast : {}) });
     assert(out.backend === 'webgpu', out.backend);
     checkImages(out, 4);
     gpuPixels[family] = out.pixels;
   });
 }
 await test('invalid options reject with a clear message', async () => {
-  await gpu.page.evaluate(() => window.trilemma.ready);
-  const msgs = await gpu.page.evaluate(async () => {
+  const msgs = await first.evaluate(async () => {
     const bad = [{ family: 'flow' }, { n: 1000 }, { class: 12 }, { colour: 'red' }, { family: 'diffusion', steps: -3 }, { family: 'gan', seed: 'x' }];
     const out = [];
     for (const o of bad) {
@@ -109,12 +148,92 @@ await test('invalid options reject with a clear message', async () => {
   const expected = ['family', 'n must', 'class', 'colour', 'steps', 'seed'];
   msgs.forEach((m, i) => assert(m && m.includes(expected[i]), `option ${i}: expected a message about ${expected[i]}, got ${m}`));
 });
-
+await test('the step scrubber shows x_t and the predicted x0 of every step', async () => {
+  const out = await first.evaluate(() =>
+    window.trilemma.run({ family: 'diffusion', n: 2, class: 3, seed: 5, sampler: 'ddim', steps: 4 }).then((r) => ({ frames: r.frames, n: r.n })),
+  );
+  assert(out.frames === 5 && out.n === 2, JSON.stringify(out));
+  const seen = [];
+  for (const i of [0, 2, 4]) {
+    await first.evaluate((v) => {
+      const s = document.querySelector('#scrubber');
+      s.value = String(v);
+      s.dispatchEvent(new Event('input', { bubbles: true }));
+    }, i);
+    await first.waitForFunction((v) => (document.querySelector('#frame-info').value || document.querySelector('#frame-info').textContent).startsWith(`${v} of 4`), i, { timeout: 300_000 });
+    const info = await first.evaluate(() => document.querySelector('#frame-info').value || document.querySelector('#frame-info').textContent);
+    const frame = new URL(await first.evaluate(() => window.trilemma.shareUrl())).searchParams.get('frame');
+    seen.push({ i, info, frame, xt: await canvasFacts(first, '#xt'), x0: await canvasFacts(first, '#x0') });
+  }
+  assert(seen[0].info.includes('t = 1000'), seen[0].info);
+  assert(seen[0].x0.lit === 0, 'frame 0 has no x0 prediction yet');
+  assert(seen[1].x0.lit > 50 && seen[2].x0.lit > 50, 'x0 predictions are drawn');
+  assert(new Set(seen.map((s) => s.xt.hash)).size === 3, 'x_t differs from step to step');
+  // The link keeps the scrubbed step; the last step is the finished sample, which needs no frame.
+  assert(seen[1].frame === '2' && seen[2].frame === null, `frames in the link: ${seen.map((s) => s.frame)}`);
+  await first.screenshot({ path: join(shots, 'scrubber.png'), fullPage: true });
+});
+await test('inpainting regenerates the masked pixels and leaves the others unchanged', async () => {
+  const image = await testImage(first, 35); // a 3
+  const mask = image.map((_, p) => (p % 28 >= 14 ? 255 : 0)); // the right half
+  const out = await first.evaluate(
+    ({ image, mask }) => window.trilemma.inpaint({ image, mask, n: 2, class: 3, seed: 2, steps: 4 }).then((p) => Array.from(p)),
+    { image, mask },
+  );
+  assert(out.length === 2 * 784, `pixels ${out.length}`);
+  for (let s = 0; s < 2; s++) {
+    let changed = 0;
+    for (let p = 0; p < 784; p++) {
+      const v = out[s * 784 + p];
+      if (mask[p] === 0) assert(v === image[p], `sample ${s}: kept pixel ${p} changed ${image[p]} → ${v}`);
+      else changed += v !== image[p];
+    }
+    assert(changed > 20, `sample ${s}: only ${changed} masked pixels were regenerated`);
+  }
+  await settle(first);
+  await first.locator('#inpaint-result').scrollIntoViewIfNeeded();
+  await first.screenshot({ path: join(shots, 'inpaint.png'), fullPage: true });
+});
+await test('a share link reproduces the same pixels', async () => {
+  const a = await gpu.visit('?family=gan&dataset=fashion&class=3&seed=11&n=6&truncation=0.7');
+  await settle(a);
+  const url = await a.evaluate(() => window.trilemma.shareUrl());
+  const link = new URL(url);
+  for (const [k, v] of Object.entries({ family: 'gan', dataset: 'fashion', class: '3', seed: '11', n: '6', truncation: '0.7' })) {
+    assert(link.searchParams.get(k) === v, `${k}=${link.searchParams.get(k)} in ${url}`);
+  }
+  const gridA = await canvasFacts(a, '#grid');
+  assert(gridA.lit > 100, 'grid drawn');
+  await a.screenshot({ path: join(shots, 'play-gan.png'), fullPage: true });
+  const b = await gpu.visit(link.search);
+  await settle(b);
+  const gridB = await canvasFacts(b, '#grid');
+  assert(JSON.stringify(gridA) === JSON.stringify(gridB), `${JSON.stringify(gridA)} vs ${JSON.stringify(gridB)}`);
+  const state = await b.evaluate(() => window.trilemma.state());
+  assert(state.family === 'gan' && state.seed === 11 && state.truncation === 0.7, JSON.stringify(state));
+  await a.close();
+  await b.close();
+});
+await test('a malformed link falls back to defaults for the bad fields with a visible notice', async () => {
+  const hostile = '?family=gan&n=2&seed=abc&class=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&zz=1&truncation=1e999';
+  const p = await gpu.visit(hostile);
+  await settle(p);
+  const notice = p.locator('#notice');
+  assert(await notice.isVisible(), 'no notice shown');
+  const text = await notice.textContent();
+  for (const field of ['seed', 'class', 'zz', 'truncation']) assert(text.includes(field), `notice does not name ${field}: ${text}`);
+  assert((await p.locator('#notice img, img[src="x"]').count()) === 0, 'link text became HTML');
+  const state = await p.evaluate(() => window.trilemma.state());
+  assert(state.family === 'gan' && state.n === 2 && state.seed === 0 && state.class === 'none', JSON.stringify(state));
+  assert((await canvasFacts(p, '#grid')).lit > 50, 'the good fields still generate');
+  await p.screenshot({ path: join(shots, 'malformed-link.png'), fullPage: true });
+  await p.close();
+});
 await test('CPU switch: same seed gives the same images as WebGPU within tolerance', async () => {
-  const info = await gpu.page.evaluate(() => window.trilemma.setBackend('cpu'));
+  const info = await first.evaluate(() => window.trilemma.setBackend('cpu'));
   assert(info.backend === 'cpu', info.backend);
   for (const family of ['gan', 'vae', 'diffusion']) {
-    const out = await generateIn(gpu.page, { family, ...small, ...(family === 'diffusion' ? fast : {}) });
+    const out = await generateIn(first, { family, ...small, ...(family === 'diffusion' ? fast : {}) });
     assert(out.backend === 'cpu', out.backend);
     checkImages(out, 4);
     let worst = 0;
@@ -123,27 +242,80 @@ await test('CPU switch: same seed gives the same images as WebGPU within toleran
     assert(worst <= 8, `${family}: CPU and WebGPU differ by up to ${worst}/255`);
   }
 });
-await test('no console errors on the WebGPU page', async () => {
+await test('no console errors on the WebGPU pages', async () => {
   assert(gpu.errors.length === 0, gpu.errors.join('\n'));
 });
-await gpu.browser.close();
+await gpu.context.close();
 
-const cpu = await open(false);
+// ---- CPU only (WebGPU disabled) ------------------------------------------------------------------------
+const cpu = await launch(false);
+const plain = await cpu.visit('?family=vae&n=9&seed=4');
 await test('without WebGPU the page falls back to the CPU with a visible notice', async () => {
-  const info = await cpu.page.evaluate(() => window.trilemma.ready);
+  const info = await plain.evaluate(() => window.trilemma.ready);
   assert(info.backend === 'cpu', `backend ${info.backend}`);
-  const notice = await cpu.page.locator('#notice');
+  const notice = plain.locator('#notice');
   assert(await notice.isVisible(), 'no notice shown');
   assert((await notice.textContent()).includes('WebGPU'), await notice.textContent());
-  await cpu.page.waitForFunction(() => document.querySelector('#timing').textContent.includes('samples in'), null, { timeout: 900_000 });
-  await cpu.page.screenshot({ path: join(shots, 'cpu-fallback.png'), fullPage: true });
-  const out = await generateIn(cpu.page, { family: 'gan', n: 2 });
-  checkImages(out, 2);
+  await plain.waitForFunction(() => document.querySelector('#timing').textContent.includes('samples in'), null, { timeout: 900_000 });
+  await settle(plain);
+  await plain.screenshot({ path: join(shots, 'cpu-fallback-vae.png'), fullPage: true });
+  for (const family of ['gan', 'vae', 'diffusion']) {
+    const out = await generateIn(plain, { family, ...small, ...(family === 'diffusion' ? fast : {}) });
+    assert(out.backend === 'cpu', out.backend);
+    checkImages(out, 4);
+  }
 });
-await test('no console errors on the CPU page', async () => {
+await test('the forward process noises a real image from t = 0 to 1000', async () => {
+  const at = async (t) => {
+    await plain.evaluate((v) => {
+      const s = document.querySelector('#forward-t');
+      s.value = String(v);
+      s.dispatchEvent(new Event('input', { bubbles: true }));
+    }, t);
+    await settle(plain);
+    return canvasFacts(plain, '#forward');
+  };
+  await plain.evaluate(() => {
+    const f = document.querySelector('#controls').elements.family;
+    f.value = 'diffusion';
+    f.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  const [clean, mid, noise] = [await at(0), await at(500), await at(1000)];
+  assert(new Set([clean.hash, mid.hash, noise.hash]).size === 3, 'frames differ');
+  assert(noise.lit > clean.lit, `noise lights more pixels (${noise.lit}) than a clean digit (${clean.lit})`);
+});
+await test('compare view: three families side by side and the scoreboard', async () => {
+  const p = await cpu.visit('?view=compare&dataset=mnist&class=5&seed=2&n=4&steps=5');
+  await settle(p);
+  for (const family of ['gan', 'vae', 'diffusion']) {
+    const c = await canvasFacts(p, `#compare-${family}`);
+    assert(c.lit > 50, `${family}: ${c.lit} bright pixels`);
+  }
+  const rows = await p.locator('#scoreboard-table tbody tr').count();
+  assert(rows >= 10, `scoreboard rows ${rows}`);
+  await p.screenshot({ path: join(shots, 'compare.png'), fullPage: true });
+  await p.close();
+});
+await test('speed view: bench times every family on the CPU and fills the table', async () => {
+  const p = await cpu.visit('?view=speed');
+  await settle(p);
+  const r = await p.evaluate(() =>
+    window.trilemma.bench({ backend: 'cpu', batches: [1, 4], diffusion: [{ sampler: 'ddim', steps: 2 }], repeats: 1 }),
+  );
+  assert(r.backend === 'cpu', r.backend);
+  const families = new Set(r.rows.map((x) => x.family));
+  assert(families.size === 3, JSON.stringify(r.rows));
+  for (const row of r.rows) assert(row.msPerSample > 0 && Math.abs(row.samplesPerSecond * row.msPerSample - 1000) < 1, JSON.stringify(row));
+  await settle(p);
+  const shown = await p.locator('#speed-table tbody tr').count();
+  assert(shown >= r.rows.length, `speed table shows ${shown} rows`);
+  await p.screenshot({ path: join(shots, 'speed.png'), fullPage: true });
+  await p.close();
+});
+await test('no console errors on the CPU pages', async () => {
   assert(cpu.errors.length === 0, cpu.errors.join('\n'));
 });
-await cpu.browser.close();
+await cpu.context.close();
 server.close();
 
 console.log(`screenshots in ${shots}`);
