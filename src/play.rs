@@ -29,12 +29,18 @@ pub struct Samples {
 }
 
 impl Samples {
-    fn decoded(model: &Model, z: Tensor<2>, classes: &[Option<usize>]) -> Result<Self, String> {
+    /// Decodes `z`; `scores`: let the GAN's discriminator score the images (a second network pass).
+    fn decoded(
+        model: &Model,
+        z: Tensor<2>,
+        classes: &[Option<usize>],
+        scores: bool,
+    ) -> Result<Self, String> {
         let device = z.device();
         let tokens = class_tokens(classes, &device);
         let images = generate::decode(model, z.clone(), tokens.clone())?;
         let scores = match model {
-            Model::Gan(gan) => Some(gan.discriminator.realness(images.clone(), tokens)),
+            Model::Gan(gan) if scores => Some(gan.discriminator.realness(images.clone(), tokens)),
             _ => None,
         };
         Ok(Self {
@@ -45,9 +51,14 @@ impl Samples {
     }
 }
 
-/// `options.n` samples of `options.class` with their latent codes and scores (the same images as
-/// [`generate::generate`]).
-pub fn samples(model: &Model, options: &Options, device: &Device) -> Result<Samples, String> {
+/// `options.n` samples of `options.class` with their latent codes and, when asked, the GAN's scores (the
+/// same images as [`generate::generate`]).
+pub fn samples(
+    model: &Model,
+    options: &Options,
+    scores: bool,
+    device: &Device,
+) -> Result<Samples, String> {
     options.validate()?;
     match model {
         Model::Diffusion(_) => Ok(Samples {
@@ -57,7 +68,7 @@ pub fn samples(model: &Model, options: &Options, device: &Device) -> Result<Samp
         }),
         _ => {
             let z = generate::draw_latents(model, options.n, options, device)?;
-            Samples::decoded(model, z, &vec![options.class; options.n])
+            Samples::decoded(model, z, &vec![options.class; options.n], scores)
         }
     }
 }
@@ -95,7 +106,7 @@ pub fn decode(
         ));
     }
     let z = Tensor::from_data(TensorData::new(latents.to_vec(), [n, d]), device);
-    Samples::decoded(model, z, &vec![class; n])
+    Samples::decoded(model, z, &vec![class; n], true)
 }
 
 /// `frames` codes along the great-circle path from `a` to `b` (both ends included), with the norm
@@ -394,7 +405,13 @@ mod tests {
                 temperature: 0.8,
                 ..Options::default()
             };
-            let s = samples(&model, &options, &device).unwrap();
+            let s = samples(&model, &options, true, &device).unwrap();
+            assert!(
+                samples(&model, &options, false, &device)
+                    .unwrap()
+                    .scores
+                    .is_none()
+            );
             let images = bytes(s.images.clone());
             assert_eq!(images, bytes(generate(&model, &options, &device).unwrap()));
             let z = floats(s.latents.unwrap());

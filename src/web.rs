@@ -201,12 +201,17 @@ impl Engine {
 
     /// Generates with `options` (the names of the URL: family, dataset, class, seed, n, truncation,
     /// temperature, sampler, steps, eta, guidance); resolves to `{n, width, height, pixels}` with `pixels`
-    /// n·28·28 gray bytes, plus `latents` (n·`latent`) for GAN / VAE and the discriminator's `scores` for GAN.
+    /// n·28·28 gray bytes, plus `latents` (n·`latent`) for GAN / VAE and the discriminator's `scores` for GAN
+    /// unless `options.scores` is `false` (the benchmark times the generator alone).
     pub async fn generate(&self, options: JsValue) -> Result<JsValue, JsError> {
-        let (request, _) = parse_options(&options, &[])?;
+        let (request, fields) = parse_options(&options, &["scores"])?;
         let model = self.model_of(&request)?;
+        let scores = fields
+            .get("scores")
+            .and_then(JsValue::as_bool)
+            .unwrap_or(true);
         let options = request.options().map_err(js_err)?;
-        let samples = play::samples(model, &options, &self.device).map_err(js_err)?;
+        let samples = play::samples(model, &options, scores, &self.device).map_err(js_err)?;
         Ok(Out::new().samples(samples).await?.into())
     }
 

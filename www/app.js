@@ -1021,7 +1021,8 @@ function runBench(plan, { backend, repeats, dataset }) {
       for (const item of plan) {
         status.textContent = `${BACKEND_NAMES[e.backend]}: loading ${item.family}-${dataset}…`;
         await ensureLoaded(e, `${item.family}-${dataset}`);
-        const opts = { family: item.family, dataset, n: item.batch, seed: 0, ...item.knobs };
+        // scores: false: the GAN row times the generator alone, not the discriminator's score beside it.
+        const opts = { family: item.family, dataset, n: item.batch, seed: 0, scores: false, ...item.knobs };
         const times = [];
         for (let r = 0; r <= repeats; r++) {
           status.textContent = `${BACKEND_NAMES[e.backend]}: ${item.family} ${item.config} ×${item.batch}, ${r === 0 ? 'warm-up' : `run ${r} of ${repeats}`}`;
