@@ -215,7 +215,9 @@ async function withFallback(fn) {
   try {
     return await fn(e);
   } catch (err) {
-    if (e.backend !== 'webgpu' || err instanceof Cancelled || !DEVICE_LOST.test(errorText(err))) throw err;
+    // A lost device shows as an error naming it, or as a trap (a panic inside the GPU backend).
+    const lost = err instanceof WebAssembly.RuntimeError || DEVICE_LOST.test(errorText(err));
+    if (e.backend !== 'webgpu' || err instanceof Cancelled || !lost) throw err;
     if (engine === e) {
       engines.delete('webgpu');
       useEngine(await engineFor('cpu'));

@@ -266,23 +266,22 @@ await test('without WebGPU the page falls back to the CPU with a visible notice'
   }
 });
 await test('the forward process noises a real image from t = 0 to 1000', async () => {
+  const p = await cpu.visit('?family=diffusion&n=1&steps=2&class=4');
+  await settle(p);
   const at = async (t) => {
-    await plain.evaluate((v) => {
+    await p.evaluate((v) => {
       const s = document.querySelector('#forward-t');
       s.value = String(v);
       s.dispatchEvent(new Event('input', { bubbles: true }));
     }, t);
-    await settle(plain);
-    return canvasFacts(plain, '#forward');
+    await settle(p);
+    return canvasFacts(p, '#forward');
   };
-  await plain.evaluate(() => {
-    const f = document.querySelector('#controls').elements.family;
-    f.value = 'diffusion';
-    f.dispatchEvent(new Event('change', { bubbles: true }));
-  });
   const [clean, mid, noise] = [await at(0), await at(500), await at(1000)];
   assert(new Set([clean.hash, mid.hash, noise.hash]).size === 3, 'frames differ');
   assert(noise.lit > clean.lit, `noise lights more pixels (${noise.lit}) than a clean digit (${clean.lit})`);
+  assert(new URL(await p.evaluate(() => window.trilemma.shareUrl())).searchParams.get('t') === '1000', 'the link keeps t');
+  await p.close();
 });
 await test('compare view: three families side by side and the scoreboard', async () => {
   const p = await cpu.visit('?view=compare&dataset=mnist&class=5&seed=2&n=4&steps=5');
