@@ -170,7 +170,15 @@ async function runBackend(backend, url) {
     console.log(`[${backend}] benchmarking ${JSON.stringify({ backend, ...benchOpts })} (this can take tens of minutes on SwiftShader)`);
     forward = true;
     const t1 = Date.now();
-    const result = await page.evaluate((o) => window.trilemma.bench(o), { backend, ...benchOpts });
+    // The page's benchmark status line names the row being timed: echo it, so long runs show progress.
+    let shown = '';
+    const poll = setInterval(async () => {
+      const status = await page.textContent('#bench-status').catch(() => '');
+      if (status && status !== shown) console.log(`  [${seconds(Date.now() - t1)}] ${(shown = status)}`);
+    }, 10_000);
+    const result = await page
+      .evaluate((o) => window.trilemma.bench(o), { backend, ...benchOpts })
+      .finally(() => clearInterval(poll));
     forward = false;
     console.log(`[${backend}] done in ${seconds(Date.now() - t1)}`);
     if (!result || !Array.isArray(result.rows)) throw new Error(`bench resolved to ${JSON.stringify(result)}`);
