@@ -162,7 +162,7 @@ impl Request {
 }
 
 /// A whole number in `range` from a JSON number (which may be fractional, negative or huge).
-fn whole(name: &str, v: f64, max: f64) -> Result<u64, String> {
+pub fn whole(name: &str, v: f64, max: f64) -> Result<u64, String> {
     if v.fract() != 0.0 || !(0.0..=max).contains(&v) {
         return Err(format!("{name} must be a whole number in 0–{max}, got {v}"));
     }

@@ -221,16 +221,16 @@ pub fn noise(bytes: &[u8], t: usize, seed: u64, device: &Device) -> Result<Tenso
 }
 
 /// What a recorded run starts from, as the page hands it over: one image for all samples.
-pub enum Origin<'a> {
+pub enum Origin {
     Noise,
     Image {
-        image: &'a [u8],
+        image: Vec<u8>,
         strength: f32,
     },
     /// `mask`: non-zero bytes mark the pixels to regenerate.
     Inpaint {
-        image: &'a [u8],
-        mask: &'a [u8],
+        image: Vec<u8>,
+        mask: Vec<u8>,
     },
 }
 
@@ -255,7 +255,6 @@ pub struct Recording {
     run: Run,
     frames: Vec<Frame>,
     stride: usize,
-    start_t: usize,
 }
 
 impl Recording {
@@ -270,27 +269,18 @@ impl Recording {
         let batch = |bytes: &[u8]| -> Result<Tensor<4>, String> {
             Ok(image(bytes, device)?.repeat_dim(0, n))
         };
-        let (start, start_t) = match origin {
-            Origin::Noise => (Start::Noise, T),
-            Origin::Image { image, strength } => (
-                Start::Image {
-                    image: batch(image)?,
-                    strength,
-                },
-                (strength.clamp(0.0, 1.0) as f64 * T as f64).round() as usize,
-            ),
+        let start = match origin {
+            Origin::Noise => Start::Noise,
+            Origin::Image { image, strength } => Start::Image {
+                image: batch(&image)?,
+                strength,
+            },
             Origin::Inpaint { image, mask } => {
-                let mask = mask
-                    .iter()
-                    .map(|&m| if m > 0 { 255 } else { 0 })
-                    .collect::<Vec<u8>>();
-                (
-                    Start::Inpaint {
-                        image: batch(image)?,
-                        mask: batch(&mask)?,
-                    },
-                    T,
-                )
+                let mask: Vec<u8> = mask.iter().map(|&m| if m > 0 { 255 } else { 0 }).collect();
+                Start::Inpaint {
+                    image: batch(&image)?,
+                    mask: batch(&mask)?,
+                }
             }
         };
         let run = Run::new(
@@ -303,7 +293,7 @@ impl Recording {
         let stride = (run.len() * n * PIXELS * 2).div_ceil(FRAME_BUDGET).max(1);
         let frames = vec![Frame {
             index: 0,
-            t: start_t,
+            t: run.start_t(),
             x_t: run.images(),
             x0: None,
         }];
@@ -312,7 +302,6 @@ impl Recording {
             run,
             frames,
             stride,
-            start_t,
         })
     }
 
@@ -359,11 +348,6 @@ impl Recording {
     pub fn frame(&self, index: usize) -> &Frame {
         let at = self.frames.partition_point(|f| f.index <= index);
         &self.frames[at.saturating_sub(1)]
-    }
-
-    /// The timestep x_t of frame 0 was noised to.
-    pub fn start_t(&self) -> usize {
-        self.start_t
     }
 
     /// The current images in [0, 1]: the samples once the run is done.
@@ -594,8 +578,8 @@ mod tests {
             .map(|i| if i % SIDE < 14 { 255 } else { 0 })
             .collect();
         let origin = Origin::Inpaint {
-            image: &img,
-            mask: &mask,
+            image: img.clone(),
+            mask: mask.clone(),
         };
         let mut rec = Recording::new(tiny(&device), &fast(2), origin, &device).unwrap();
         rec.step(usize::MAX);
@@ -611,8 +595,8 @@ mod tests {
             );
         }
         let bad = Origin::Inpaint {
-            image: &img,
-            mask: &mask[1..],
+            image: img.clone(),
+            mask: mask[1..].to_vec(),
         };
         assert!(Recording::new(tiny(&device), &fast(1), bad, &device).is_err());
     }
@@ -623,18 +607,18 @@ mod tests {
         let img: Vec<u8> = (0..PIXELS).map(|i| (i % 251) as u8).collect();
         let rec = |strength| {
             let origin = Origin::Image {
-                image: &img,
+                image: img.clone(),
                 strength,
             };
             Recording::new(tiny(&device), &fast(1), origin, &device).unwrap()
         };
         let half = rec(0.5);
-        assert_eq!((half.start_t(), half.len()), (500, 3));
+        assert_eq!((half.frame(0).t, half.len()), (500, 3));
         let mut none = rec(0.0);
         assert_eq!(none.step(5), 0);
         assert_eq!(bytes(none.images()), img);
         let origin = Origin::Image {
-            image: &img,
+            image: img.clone(),
             strength: 1.5,
         };
         assert!(Recording::new(tiny(&device), &fast(1), origin, &device).is_err());

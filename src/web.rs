@@ -2,9 +2,10 @@
 //! rest of the crate (`generate`, `play`, `link`); `www/` draws what comes back.
 
 use crate::data::{DatasetKind, SIDE};
-use crate::generate::{Request, Scalar};
+use crate::generate::{Request, Scalar, whole};
 use crate::image::to_bytes;
 use crate::link;
+use crate::models::diffusion::T;
 use crate::models::weights::{Model, ModelFile};
 use crate::models::{Family, Kind};
 use crate::play::{self, Origin, Recording};
@@ -232,12 +233,12 @@ impl Engine {
         let model = self.model_of(&request)?;
         let class = request.options().map_err(js_err)?.class;
         let (from, to) = (floats_of(&fields, "from")?, floats_of(&fields, "to")?);
-        let frames = number_of(&fields, "frames")?;
-        if frames.fract() != 0.0 || frames < 0.0 {
-            return Err(js_err(format!(
-                "frames must be a whole number, got {frames}"
-            )));
-        }
+        let frames = whole(
+            "frames",
+            number_of(&fields, "frames")?,
+            play::MAX_FRAMES as f64,
+        )
+        .map_err(js_err)?;
         let samples = play::interpolate(model, &from, &to, frames as usize, class, &self.device)
             .map_err(js_err)?;
         Ok(Out::new().samples(samples).await?.into())
@@ -268,10 +269,7 @@ impl Engine {
     pub async fn noise(&self, options: JsValue) -> Result<JsValue, JsError> {
         let (request, fields) = parse_options(&options, &["image", "t"])?;
         let seed = request.options().map_err(js_err)?.seed;
-        let t = number_of(&fields, "t")?;
-        if t.fract() != 0.0 || t < 0.0 {
-            return Err(js_err(format!("t must be a whole number 0–1000, got {t}")));
-        }
+        let t = whole("t", number_of(&fields, "t")?, T as f64).map_err(js_err)?;
         let image = bytes_of(&fields, "image")?;
         let x = play::noise(&image, t as usize, seed, &self.device).map_err(js_err)?;
         Ok(Out::new().images("pixels", x).await?.into())
@@ -295,26 +293,21 @@ impl Engine {
             (kind.unwrap_or_else(|| "noise".into()), fields)
         };
         let image = || bytes_of(&fields, "image");
-        let (image, mask) = match start.as_str() {
-            "noise" => (Vec::new(), Vec::new()),
-            "image" => (image()?, Vec::new()),
-            "inpaint" => (image()?, bytes_of(&fields, "mask")?),
+        let origin = match start.as_str() {
+            "noise" => Origin::Noise,
+            "image" => Origin::Image {
+                image: image()?,
+                strength: number_of(&fields, "strength")? as f32,
+            },
+            "inpaint" => Origin::Inpaint {
+                image: image()?,
+                mask: bytes_of(&fields, "mask")?,
+            },
             other => {
                 return Err(js_err(format!(
                     "unknown start `{other}` (expected noise, image or inpaint)"
                 )));
             }
-        };
-        let origin = match start.as_str() {
-            "image" => Origin::Image {
-                image: &image,
-                strength: number_of(&fields, "strength")? as f32,
-            },
-            "inpaint" => Origin::Inpaint {
-                image: &image,
-                mask: &mask,
-            },
-            _ => Origin::Noise,
         };
         let recording =
             Recording::new(unet.clone(), &options, origin, &self.device).map_err(js_err)?;

@@ -178,6 +178,8 @@ pub struct Run {
     schedule: Schedule,
     options: SampleOptions,
     timesteps: Vec<usize>,
+    /// The timestep x starts at: T from pure noise, strength · T for image-to-image.
+    start: usize,
     index: usize,
     /// Current x in [-1, 1].
     x: Tensor<4>,
@@ -212,8 +214,8 @@ impl Run {
             }
             Ok(())
         };
-        let (x, timesteps, known) = match start {
-            Start::Noise => (noise, options.timesteps(T), None),
+        let (x, start, known) = match start {
+            Start::Noise => (noise, T, None),
             Start::Image { image, strength } => {
                 check(&image)?;
                 if !(0.0..=1.0).contains(&strength) {
@@ -226,23 +228,20 @@ impl Run {
                 } else {
                     schedule.noise(x0, noise, &vec![t0 - 1; n])
                 };
-                (x, options.timesteps(t0), None)
+                (x, t0, None)
             }
             Start::Inpaint { image, mask } => {
                 check(&image)?;
                 check(&mask)?;
-                (
-                    noise,
-                    options.timesteps(T),
-                    Some((image * 2.0 - 1.0, mask.clamp(0.0, 1.0))),
-                )
+                (noise, T, Some((image * 2.0 - 1.0, mask.clamp(0.0, 1.0))))
             }
         };
         let guided = options.guidance > 0.0 && classes.iter().any(Option::is_some);
         Ok(Self {
             schedule,
             options,
-            timesteps,
+            timesteps: options.timesteps(start),
+            start,
             index: 0,
             x,
             classes: class_tokens(classes, device),
@@ -260,6 +259,11 @@ impl Run {
 
     pub fn is_empty(&self) -> bool {
         self.timesteps.is_empty()
+    }
+
+    /// The timestep of the starting x: T from pure noise, strength · T for image-to-image.
+    pub fn start_t(&self) -> usize {
+        self.start
     }
 
     /// Steps taken so far.
