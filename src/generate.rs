@@ -248,6 +248,11 @@ pub fn generate_classes(
     }
 }
 
+/// The error for a model without latent codes (a diffusion model or a classifier).
+pub fn no_latents(model: &Model) -> String {
+    format!("the {} model has no latent codes", model.kind())
+}
+
 /// The latent codes `[n, latent]` a GAN (ψ·z) or VAE (temperature·ε) decodes for `options`' seed.
 pub fn draw_latents(
     model: &Model,
@@ -262,7 +267,7 @@ pub fn draw_latents(
             .draw_latents(&mut rng, n, device)
             .mul_scalar(options.truncation)),
         Model::Vae(vae) => Ok(vae.draw_latents(&mut rng, n, options.temperature, device)),
-        _ => Err(format!("the {} model has no latent codes", model.kind())),
+        _ => Err(no_latents(model)),
     }
 }
 
@@ -272,7 +277,7 @@ pub fn decode(model: &Model, z: Tensor<2>, tokens: Tensor<1, Int>) -> Result<Ten
     match model {
         Model::Gan(gan) => Ok(gan.generator.sample(z, tokens, 1.0)),
         Model::Vae(vae) => Ok(vae.decode(z, tokens)),
-        _ => Err(format!("the {} model has no latent codes", model.kind())),
+        _ => Err(no_latents(model)),
     }
 }
 

@@ -78,7 +78,7 @@ pub fn latent_size(model: &Model) -> Result<usize, String> {
     match model {
         Model::Gan(gan) => Ok(gan.generator.latent()),
         Model::Vae(vae) => Ok(vae.latent()),
-        _ => Err(format!("the {} model has no latent codes", model.kind())),
+        _ => Err(generate::no_latents(model)),
     }
 }
 

@@ -95,6 +95,8 @@ fn bad_arguments_and_bad_weight_files_fail_clearly() {
             &["train", "gan", "--dataset", "mnist", "--batch", "0"],
             "--batch",
         ),
+        (&["eval", "--diffusion-n", "10"], "at least 64"),
+        (&["eval", "--rows", "gan,flow"], "unknown row \"flow\""),
         (&["bogus"], "usage"),
     ];
     for (args, expect) in cases {

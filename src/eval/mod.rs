@@ -33,15 +33,25 @@ use std::time::Instant;
 pub const K: usize = 3;
 /// Batch size of sampling, and of the speed figures.
 pub const BATCH: usize = 64;
+/// Precision and recall compare at most this many images of each side, so that rows of different n (the
+/// one-pass rows and the main diffusion row) are measured on equal footing.
+pub const PR_SAMPLES: usize = 1000;
 /// Share of the unconditional samples a class needs to count as covered.
 pub const COVERED: f64 = 0.05;
+/// Speed: at most this many timed batches per row, and no new one after [`TIMING_SECONDS`].
+const TIMED_BATCHES: usize = 5;
+const TIMING_SECONDS: f64 = 30.0;
+/// Speed: the warm-up batch of a diffusion row runs at most this many steps (the same kernels, less time).
+const WARM_UP_STEPS: usize = 10;
 
 /// What `trilemma eval` was asked.
 #[derive(Clone, Debug)]
 pub struct EvalOptions {
     pub datasets: Vec<DatasetKind>,
-    /// Samples per set of the main rows (and of the GAN and VAE sweeps).
+    /// Samples per set of the reference, GAN and VAE rows (one pass each: cheap enough for many).
     pub n: usize,
+    /// Samples per set of the main diffusion row (100 UNet passes a sample).
+    pub diffusion_n: usize,
     /// Samples per set of the diffusion sweeps (a DDPM 1000 set costs 20× a DDIM 50 one).
     pub sweep_n: usize,
     pub seed: u64,
@@ -155,7 +165,7 @@ fn specs(opts: &EvalOptions) -> Vec<Spec> {
         reference("class-means", "per-class mean images", Source::ClassMeans),
         model(Family::Gan, None, d, opts.n, true),
         model(Family::Vae, None, d, opts.n, true),
-        model(Family::Diffusion, None, d, opts.n, true),
+        model(Family::Diffusion, None, d, opts.diffusion_n, true),
     ];
     for truncation in [0.8, 0.6, 0.4] {
         let o = Options { truncation, ..d };
@@ -208,16 +218,12 @@ struct Sampled {
     conditional: Vec<f32>,
     conditional_predicted: Vec<usize>,
     unconditional: Option<(Vec<f32>, Vec<usize>)>,
-    /// Median warm time of a full batch, per sample.
-    ms_per_sample: Option<f64>,
-    threads: usize,
 }
 
-/// One sampled set: features, predicted classes, and the milliseconds of each full batch.
+/// One sampled set: features and predicted classes.
 struct SampledSet {
     features: Vec<f32>,
     predicted: Vec<usize>,
-    ms: Vec<f64>,
 }
 
 /// Everything a dataset's rows need.
@@ -299,17 +305,10 @@ impl Context<'_> {
         bar: &mut Progress,
         done: &mut u64,
     ) -> Result<SampledSet, String> {
-        let (mut features, mut predicted, mut ms) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut features, mut predicted) = (Vec::new(), Vec::new());
         for (b, chunk) in classes.chunks(BATCH).enumerate() {
             let seed = Rng::stream(stream, b as u64).next_u64() >> 11;
-            let started = Instant::now();
-            let images = self.images(&spec.source, chunk, seed)?;
-            // Reading the values back finishes the work, so the clock covers the whole sampling.
-            let images = Tensor::<4>::from_data(images.into_data(), &self.device);
-            if chunk.len() == BATCH {
-                ms.push(started.elapsed().as_secs_f64() * 1e3);
-            }
-            let (f, p) = self.classify(images);
+            let (f, p) = self.classify(self.images(&spec.source, chunk, seed)?);
             features.extend(f);
             predicted.extend(p);
             *done += 1;
@@ -318,7 +317,6 @@ impl Context<'_> {
         Ok(SampledSet {
             features,
             predicted,
-            ms,
         })
     }
 
@@ -331,7 +329,6 @@ impl Context<'_> {
         let SampledSet {
             features: conditional,
             predicted: conditional_predicted,
-            mut ms,
         } = self.sample_set(spec, &asked, seed, &mut bar, &mut done)?;
         let unconditional = if spec.unconditional {
             let set = self.sample_set(spec, &vec![None; spec.n], seed ^ 1, &mut bar, &mut done)?;
@@ -340,21 +337,38 @@ impl Context<'_> {
             None
         };
         bar.finish();
-        // The first full batch is the warm-up.
-        let ms_per_sample = (ms.len() > 1).then(|| {
-            ms.remove(0);
-            ms.sort_by(f64::total_cmp);
-            ms[ms.len() / 2] / BATCH as f64
-        });
         Ok(Sampled {
             conditional,
             conditional_predicted,
             unconditional,
-            ms_per_sample: matches!(spec.source, Source::Model(..))
-                .then_some(ms_per_sample)
-                .flatten(),
-            threads: rayon_threads(),
         })
+    }
+
+    /// Warm milliseconds per sample of a model row's source: a batch of [`BATCH`] conditional samples,
+    /// timed after a warm-up batch, median of up to [`TIMED_BATCHES`]. Timed apart from the sampled sets so
+    /// that cached sets never carry the timings of whatever shared the machine when they were sampled.
+    fn ms_per_sample(&self, family: Family, options: &Options) -> Result<f64, String> {
+        let classes: Vec<Option<usize>> = (0..BATCH).map(|i| Some(i % CLASSES)).collect();
+        let batch = |options: Options| -> Result<f64, String> {
+            let started = Instant::now();
+            let images = self.images(&Source::Model(family, options), &classes, 0)?;
+            // Reading the values back finishes the work, so the clock covers the whole sampling.
+            images.into_data();
+            Ok(started.elapsed().as_secs_f64() * 1e3)
+        };
+        let mut warm_up = *options;
+        warm_up.diffusion.sampler = Sampler::Ddim;
+        warm_up.diffusion.steps = warm_up.diffusion.steps.min(WARM_UP_STEPS);
+        batch(warm_up)?;
+        let started = Instant::now();
+        let mut ms = Vec::new();
+        while ms.len() < TIMED_BATCHES
+            && (ms.is_empty() || started.elapsed().as_secs_f64() < TIMING_SECONDS)
+        {
+            ms.push(batch(*options)?);
+        }
+        ms.sort_by(f64::total_cmp);
+        Ok(ms[ms.len() / 2] / BATCH as f64)
     }
 }
 
@@ -477,6 +491,8 @@ fn board(opts: &EvalOptions, dataset: DatasetKind) -> Result<Board, String> {
     std::fs::create_dir_all(&opts.cache_dir)
         .map_err(|e| format!("{}: {e}", opts.cache_dir.display()))?;
     let mut rows = Vec::new();
+    // Rows that share a source (the steps sweep's 50 and the guidance sweep's 0) are timed once.
+    let mut timed: BTreeMap<String, f64> = BTreeMap::new();
     let wanted = |spec: &Spec| opts.rows.as_ref().is_none_or(|ids| ids.contains(&spec.id));
     for spec in specs(opts).into_iter().filter(wanted) {
         let key = fingerprint(&spec);
@@ -495,7 +511,21 @@ fn board(opts: &EvalOptions, dataset: DatasetKind) -> Result<Board, String> {
                 s
             }
         };
-        let row = score(&spec, &sampled, &test, &shuffled, &models)?;
+        let ms = match &spec.source {
+            Source::Model(family, options) => {
+                let source = format!("{:?}", spec.source);
+                if let Some(&ms) = timed.get(&source) {
+                    Some(ms)
+                } else {
+                    eprintln!("{dataset}/{}: timing", spec.id);
+                    let ms = ctx.ms_per_sample(*family, options)?;
+                    timed.insert(source, ms);
+                    Some(ms)
+                }
+            }
+            _ => None,
+        };
+        let row = score(&spec, &sampled, ms, &test, &shuffled, &models)?;
         print_row(dataset, &row);
         rows.push(row);
     }
@@ -512,13 +542,14 @@ fn board(opts: &EvalOptions, dataset: DatasetKind) -> Result<Board, String> {
 fn score(
     spec: &Spec,
     s: &Sampled,
+    ms_per_sample: Option<f64>,
     test: &Features,
     shuffled_test: &Features,
     models: &BTreeMap<&'static str, ModelFile>,
 ) -> Result<Row, String> {
     let dim = test.dim;
     let cond = Features::new(dim, s.conditional.clone());
-    let m = cond.len().min(test.len());
+    let m = cond.len().min(test.len()).min(PR_SAMPLES);
     let (precision, recall) = metrics::precision_recall(&shuffled_test.head(m), &cond.head(m), K);
     let asked: Vec<usize> = (0..cond.len()).map(|i| i % CLASSES).collect();
     let unconditional = s.unconditional.as_ref().map(|(f, p)| {
@@ -531,13 +562,13 @@ fn score(
             classes_covered: metrics::classes_covered(&histogram, COVERED),
         }
     });
-    let speed = match (&spec.source, s.ms_per_sample) {
+    let speed = match (&spec.source, ms_per_sample) {
         (Source::Model(family, options), Some(ms)) => {
             let model = &models[family.name()].model;
             Some(Speed {
                 ms_per_sample: ms,
                 batch: BATCH,
-                threads: s.threads,
+                threads: rayon_threads(),
                 params: model.num_params(),
                 flops_per_sample: flops_per_sample(model, options),
             })
@@ -615,10 +646,12 @@ fn print_row(dataset: DatasetKind, r: &Row) {
 
 /// Runs the evaluation, prints the table and writes `scoreboard.json` and the plots into the models folder.
 pub fn eval(opts: &EvalOptions, command: String) -> Result<(), String> {
-    if opts.n < 2 * BATCH || opts.sweep_n < 2 * BATCH {
+    if [opts.n, opts.diffusion_n, opts.sweep_n]
+        .iter()
+        .any(|&n| n < BATCH)
+    {
         return Err(format!(
-            "--n and --sweep-n must be at least {} (two batches: one to warm up, one to time)",
-            2 * BATCH
+            "--n, --diffusion-n and --sweep-n must be at least {BATCH} (one batch)"
         ));
     }
     if let Some(ids) = &opts.rows {

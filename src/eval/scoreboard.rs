@@ -17,7 +17,7 @@
 //! ```
 //!
 //! FID and precision/recall compare with the held-out test split in the classifier's feature space;
-//! precision and recall use `min(n, test_images)` images of each side; `entropy` is the normalized entropy
+//! precision and recall use `min(n, test_images, 1000)` images of each side; `entropy` is the normalized entropy
 //! of the predicted-class histogram; `classes_covered` counts classes with at least 5% of the samples.
 
 use crate::data::CLASSES;
