@@ -6,7 +6,8 @@
 //! precision/recall and the classifier's accuracy, and an unconditional one (the "no class" token) scored by
 //! FID and the histogram of predicted classes — where mode collapse shows. Sampled features are cached
 //! under `~/.cache/trilemma/eval`, keyed by everything they depend on (weights included), so an
-//! interrupted or repeated run only computes what changed.
+//! interrupted or repeated run only computes what changed. Speed is timed afresh on every run, apart from
+//! the sampling: a rerun on a quiet machine re-times a cached board in minutes.
 
 pub mod metrics;
 mod plots;
