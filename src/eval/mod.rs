@@ -620,7 +620,7 @@ fn print_row(dataset: DatasetKind, r: &Row) {
             .as_ref()
             .map_or(("-".into(), "-".into(), "-".into()), |u| {
                 (
-                    format!("{:.2}", u.fid),
+                    format!("{:.3}", u.fid),
                     format!("{:.3}", u.entropy),
                     format!("{}", u.classes_covered),
                 )
@@ -630,7 +630,7 @@ fn print_row(dataset: DatasetKind, r: &Row) {
         .as_ref()
         .map_or("-".into(), |s| format!("{:.3}", s.ms_per_sample));
     println!(
-        "{:<8} {:<26} {:>5} {:>7.2} {:>6.3} {:>6.3} {:>5.3} | {:>10} {:>8} {:>7} | {:>9}",
+        "{:<8} {:<26} {:>5} {:>7.3} {:>6.3} {:>6.3} {:>5.3} | {:>10} {:>8} {:>7} | {:>9}",
         dataset.name(),
         r.id,
         c.n,
