@@ -492,7 +492,8 @@ fn board(opts: &EvalOptions, dataset: DatasetKind) -> Result<Board, String> {
     std::fs::create_dir_all(&opts.cache_dir)
         .map_err(|e| format!("{}: {e}", opts.cache_dir.display()))?;
     let mut rows = Vec::new();
-    // Rows that share a source (the steps sweep's 50 and the guidance sweep's 0) are timed once.
+    // Rows that share a source (the steps sweep's 50 and the guidance sweep's 0; the main diffusion row and
+    // the guidance sweep's 1) are timed once.
     let mut timed: BTreeMap<String, f64> = BTreeMap::new();
     let wanted = |spec: &Spec| opts.rows.as_ref().is_none_or(|ids| ids.contains(&spec.id));
     for spec in specs(opts).into_iter().filter(wanted) {
