@@ -23,7 +23,7 @@ const USAGE: &str = "usage:
   trilemma eval [--dataset mnist|fashion] [--n 20000] [--diffusion-n 1000] [--sweep-n 128] [--seed 0]
       [--rows ID,ID]
       score every shipped model against the test split; writes models/scoreboard.json and its plots
-      (--rows: only those rows, printed, nothing written)";
+      (--rows: only those rows, printed without timing them, nothing written; their samples stay cached)";
 
 /// Runs the command line with the process arguments.
 pub fn main() -> ExitCode {

@@ -41,31 +41,61 @@ impl Features {
 
     /// Mean vector and covariance matrix (row-major, unbiased), in f64.
     pub fn moments(&self) -> (Vec<f64>, Vec<f64>) {
-        let (n, d) = (self.len(), self.dim);
-        let mut mean = vec![0.0; d];
-        for i in 0..n {
-            for (m, &v) in mean.iter_mut().zip(self.row(i)) {
-                *m += v as f64 / n as f64;
-            }
-        }
-        let mut cov = vec![0.0; d * d];
-        for i in 0..n {
-            let centred: Vec<f64> = self
-                .row(i)
-                .iter()
-                .zip(&mean)
-                .map(|(&v, m)| v as f64 - m)
-                .collect();
+        Sums::of(self, 0..self.len()).moments()
+    }
+}
+
+/// Count, sum and sum of outer products of some rows of a feature set: the moments of a union or a
+/// difference of row sets follow without another pass over the rows.
+#[derive(Clone, Debug)]
+struct Sums {
+    n: f64,
+    sum: Vec<f64>,
+    /// Upper triangle of Σ x xᵀ, row-major `d × d`.
+    outer: Vec<f64>,
+}
+
+impl Sums {
+    fn of(set: &Features, rows: impl IntoIterator<Item = usize>) -> Self {
+        let d = set.dim;
+        let mut s = Sums {
+            n: 0.0,
+            sum: vec![0.0; d],
+            outer: vec![0.0; d * d],
+        };
+        for i in rows {
+            let x: Vec<f64> = set.row(i).iter().map(|&v| v as f64).collect();
             for a in 0..d {
+                s.sum[a] += x[a];
                 for b in a..d {
-                    cov[a * d + b] += centred[a] * centred[b];
+                    s.outer[a * d + b] += x[a] * x[b];
                 }
             }
+            s.n += 1.0;
         }
-        let denom = (n.max(2) - 1) as f64;
+        s
+    }
+
+    /// `self + sign · other`: the sums of a union (sign 1) or of what is left after removing (sign −1).
+    fn plus(mut self, other: &Sums, sign: f64) -> Self {
+        self.n += sign * other.n;
+        for (a, b) in self.sum.iter_mut().zip(&other.sum) {
+            *a += sign * b;
+        }
+        for (a, b) in self.outer.iter_mut().zip(&other.outer) {
+            *a += sign * b;
+        }
+        self
+    }
+
+    fn moments(&self) -> (Vec<f64>, Vec<f64>) {
+        let (n, d) = (self.n.max(1.0), self.sum.len());
+        let mean: Vec<f64> = self.sum.iter().map(|s| s / n).collect();
+        let denom = self.n.max(2.0) - 1.0;
+        let mut cov = vec![0.0; d * d];
         for a in 0..d {
             for b in a..d {
-                cov[a * d + b] /= denom;
+                cov[a * d + b] = (self.outer[a * d + b] - n * mean[a] * mean[b]) / denom;
                 cov[b * d + a] = cov[a * d + b];
             }
         }
@@ -78,6 +108,35 @@ pub fn fid(a: &Features, b: &Features) -> f64 {
     let (mu1, s1) = a.moments();
     let (mu2, s2) = b.moments();
     frechet(&mu1, &s1, &mu2, &s2)
+}
+
+/// How far `fid(a, b)` moves, one standard deviation, when `a` is sampled again and `b` stays: the
+/// delete-a-group jackknife over `groups` groups of `a`. Sample i joins group ⌊i/10⌋ mod `groups`, so that a
+/// conditional set (class i mod 10) loses whole decades, one sample of each class, and stays balanced as
+/// its reruns are. None below two groups.
+pub fn fid_standard_error(a: &Features, b: &Features, groups: usize) -> Option<f64> {
+    let groups = groups.min(a.len().div_ceil(CLASSES));
+    if groups < 2 {
+        return None;
+    }
+    let (mu_b, s_b) = b.moments();
+    let parts: Vec<Sums> = (0..groups)
+        .map(|g| Sums::of(a, (0..a.len()).filter(|i| (i / CLASSES) % groups == g)))
+        .collect();
+    let all = parts[1..]
+        .iter()
+        .fold(parts[0].clone(), |acc, p| acc.plus(p, 1.0));
+    let estimates: Vec<f64> = parts
+        .iter()
+        .map(|p| {
+            let (mu, s) = all.clone().plus(p, -1.0).moments();
+            frechet(&mu, &s, &mu_b, &s_b)
+        })
+        .collect();
+    let g = groups as f64;
+    let mean = estimates.iter().sum::<f64>() / g;
+    let spread: f64 = estimates.iter().map(|e| (e - mean) * (e - mean)).sum();
+    Some(((g - 1.0) / g * spread).sqrt())
 }
 
 /// ‖μ₁ − μ₂‖² + tr(Σ₁ + Σ₂ − 2 (Σ₁^½ Σ₂ Σ₁^½)^½), the Fréchet distance of two Gaussians.
@@ -342,6 +401,39 @@ mod tests {
         // Population value: 1 (means) + (2 − 1)² = 2.
         let got = fid(&a, &b);
         assert!((got - 2.0).abs() < 0.15, "{got}");
+    }
+
+    #[test]
+    fn the_jackknife_predicts_how_far_reruns_move_fid() {
+        // A generator off the reference in mean and spread; FID of 40 reruns against one fixed reference.
+        let mut rng = Rng::new(4);
+        let n = 400;
+        let reference = gaussian(&mut rng, 2000, &[0.0; 6], &[1.0; 6]);
+        let (mean, std) = (
+            [0.3, 0.0, -0.2, 0.0, 0.1, 0.0],
+            [1.2, 1.0, 0.8, 1.0, 1.0, 1.1],
+        );
+        let fids: Vec<f64> = (0..40)
+            .map(|_| fid(&gaussian(&mut rng, n, &mean, &std), &reference))
+            .collect();
+        let average = fids.iter().sum::<f64>() / 40.0;
+        let spread = (fids.iter().map(|f| (f - average).powi(2)).sum::<f64>() / 39.0).sqrt();
+        let predicted: f64 = (0..10)
+            .map(|_| {
+                let set = gaussian(&mut rng, n, &mean, &std);
+                fid_standard_error(&set, &reference, 50).unwrap()
+            })
+            .sum::<f64>()
+            / 10.0;
+        assert!(
+            (0.7..1.4).contains(&(predicted / spread)),
+            "jackknife {predicted:.4}, reruns {spread:.4}"
+        );
+        // Fewer than two groups of ten: no estimate.
+        assert_eq!(
+            fid_standard_error(&reference.head(10), &reference, 50),
+            None
+        );
     }
 
     #[test]

@@ -2,12 +2,13 @@
 //! its knobs swept, and of reference points (real images: the best possible; noise and class-mean images:
 //! the worst and the blurry), all measured with the project's own classifier against the held-out test split.
 //!
-//! Every row samples two sets: a conditional one (sample i asks for class i mod 10) scored by FID,
-//! precision/recall and the classifier's accuracy, and an unconditional one (the "no class" token) scored by
-//! FID and the histogram of predicted classes — where mode collapse shows. Sampled features are cached
-//! under `~/.cache/trilemma/eval`, keyed by everything they depend on (weights included), so an
-//! interrupted or repeated run only computes what changed. Speed is timed afresh on every run, apart from
-//! the sampling: a rerun on a quiet machine re-times a cached board in minutes.
+//! A row samples a conditional set (sample i asks for class i mod 10) scored by FID, precision/recall and
+//! the classifier's accuracy, and most rows an unconditional one (the "no class" token) scored by FID and
+//! the histogram of predicted classes — where mode collapse shows. Every FID comes with a jackknife
+//! estimate of how far it moves when the set is sampled again. Sampled features are cached batch by batch
+//! under `~/.cache/trilemma/eval`, keyed by everything they depend on but n (weights included): a larger n
+//! extends a cached set, and an interrupted run resumes where it stopped. Speed is timed afresh on every
+//! run, apart from the sampling: a rerun on a quiet machine re-times a cached board in minutes.
 
 pub mod metrics;
 mod plots;
@@ -37,6 +38,11 @@ pub const BATCH: usize = 64;
 /// Precision and recall compare at most this many images of each side, so that rows of different n (the
 /// one-pass rows and the main diffusion row) are measured on equal footing.
 pub const PR_SAMPLES: usize = 1000;
+/// Groups of the jackknife that estimates how far a FID moves between reruns.
+pub const JACKKNIFE_GROUPS: usize = 50;
+/// At most this many samples in the main diffusion row's unconditional set: its FID is about ten times the
+/// conditional one and needs fewer samples to settle (MNIST at 1,000: 17.9 ± 0.86, against 1.94 ± 0.19).
+pub const DIFFUSION_UNCONDITIONAL_N: usize = 2000;
 /// Share of the unconditional samples a class needs to count as covered.
 pub const COVERED: f64 = 0.05;
 /// Speed: at most this many timed batches per row, and no new one after [`TIMING_SECONDS`].
@@ -56,7 +62,8 @@ pub struct EvalOptions {
     /// Samples per set of the diffusion sweeps (a DDPM 1000 set costs 20× a DDIM 50 one).
     pub sweep_n: usize,
     pub seed: u64,
-    /// Only these rows (ids), printed but not written: a quick look, e.g. at another seed.
+    /// Only these rows (ids), printed without speed figures and not written: a quick look, e.g. at another
+    /// seed, or sampling ahead of a full run (the samples are cached).
     pub rows: Option<Vec<String>>,
     /// Where the weights are read and the scoreboard and plots are written.
     pub models_dir: PathBuf,
@@ -83,10 +90,11 @@ struct Spec {
     sweep: Option<&'static str>,
     knobs: BTreeMap<String, serde_json::Value>,
     source: Source,
+    /// Samples of the conditional set.
     n: usize,
-    /// Whether the unconditional set is sampled too (the guidance and steps sweeps skip it: guidance has
-    /// no effect without a class, and the steps sweep is costly enough).
-    unconditional: bool,
+    /// Samples of the unconditional set, if the row has one (the guidance and steps sweeps don't: guidance
+    /// has no effect without a class, and the steps sweep is costly enough).
+    unconditional_n: Option<usize>,
 }
 
 /// A knob's value as the shortest decimal that reads back as the same f32 (0.8, not 0.800000011920929).
@@ -127,7 +135,7 @@ fn specs(opts: &EvalOptions) -> Vec<Spec> {
         knobs: BTreeMap::new(),
         source,
         n: opts.n,
-        unconditional: true,
+        unconditional_n: Some(opts.n),
     };
     let model = |family: Family, sweep: Option<&'static str>, o: Options, n, uncond| {
         let knobs = family_knobs(family, &o);
@@ -147,7 +155,7 @@ fn specs(opts: &EvalOptions) -> Vec<Spec> {
             knobs,
             source: Source::Model(family, o),
             n,
-            unconditional: uncond,
+            unconditional_n: uncond,
         }
     };
     let d = Options::default();
@@ -164,19 +172,37 @@ fn specs(opts: &EvalOptions) -> Vec<Spec> {
         reference("train", "real train images", Source::Train),
         reference("noise", "Gaussian noise", Source::Noise),
         reference("class-means", "per-class mean images", Source::ClassMeans),
-        model(Family::Gan, None, d, opts.n, true),
-        model(Family::Vae, None, d, opts.n, true),
-        model(Family::Diffusion, None, d, opts.diffusion_n, true),
+        model(Family::Gan, None, d, opts.n, Some(opts.n)),
+        model(Family::Vae, None, d, opts.n, Some(opts.n)),
+        model(
+            Family::Diffusion,
+            None,
+            d,
+            opts.diffusion_n,
+            Some(opts.diffusion_n.min(DIFFUSION_UNCONDITIONAL_N)),
+        ),
     ];
     for truncation in [0.8, 0.6, 0.4] {
         let o = Options { truncation, ..d };
-        rows.push(model(Family::Gan, Some("truncation"), o, opts.n, true));
+        rows.push(model(
+            Family::Gan,
+            Some("truncation"),
+            o,
+            opts.n,
+            Some(opts.n),
+        ));
     }
     let o = Options {
         temperature: 0.8,
         ..d
     };
-    rows.push(model(Family::Vae, Some("temperature"), o, opts.n, true));
+    rows.push(model(
+        Family::Vae,
+        Some("temperature"),
+        o,
+        opts.n,
+        Some(opts.n),
+    ));
     // The steps sweep runs without guidance: one pass per step halves the cost of its DDPM 1000 row, the
     // dearest of the board. Its 50-step row is also the guidance sweep's w = 0 (same samples, cached once).
     for steps in [10, 25, 50, 100, 250] {
@@ -185,7 +211,7 @@ fn specs(opts: &EvalOptions) -> Vec<Spec> {
             Some("steps"),
             ddim(steps, 0.0),
             opts.sweep_n,
-            false,
+            None,
         ));
     }
     for guidance in [0.0, 1.0, 3.0] {
@@ -194,7 +220,7 @@ fn specs(opts: &EvalOptions) -> Vec<Spec> {
             Some("guidance"),
             ddim(d.diffusion.steps, guidance),
             opts.sweep_n,
-            false,
+            None,
         ));
     }
     // Last: the dearest row (1000 steps).
@@ -207,29 +233,110 @@ fn specs(opts: &EvalOptions) -> Vec<Spec> {
         },
         ..d
     };
-    let mut ddpm_row = model(Family::Diffusion, Some("steps"), ddpm, opts.sweep_n, false);
+    let mut ddpm_row = model(Family::Diffusion, Some("steps"), ddpm, opts.sweep_n, None);
     ddpm_row.id = "diffusion-ddpm".into();
     rows.push(ddpm_row);
     rows
 }
 
-/// Sampled features and predictions of one row (what the cache keeps).
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Sampled {
-    conditional: Vec<f32>,
-    conditional_predicted: Vec<usize>,
-    unconditional: Option<(Vec<f32>, Vec<usize>)>,
+/// A batch's features (row by row) and predicted classes, as the classifier gives them.
+type Classified = (Vec<f32>, Vec<usize>);
+
+/// One sampled set: features (row by row) and predicted classes.
+struct SampledSet {
+    features: Features,
+    predicted: Vec<usize>,
 }
 
-/// One sampled set: features and predicted classes.
-struct SampledSet {
-    features: Vec<f32>,
-    predicted: Vec<usize>,
+/// Where a sampled set's batches are kept: one file per set, each sample its features (little-endian f32)
+/// and its predicted class (one byte), appended batch by batch as they finish. A set is a stream of
+/// batches fixed by its key, and n samples are the stream's first n: a larger n extends a cached smaller
+/// one, rows that share a source share samples, and an interrupted run resumes at its last whole batch.
+struct SetFile {
+    path: PathBuf,
+    /// Seeds the set's batches: the key's hash.
+    stream: u64,
+    dim: usize,
+    /// Sample i of a conditional set asks for class i mod 10; an unconditional set asks for none.
+    conditional: bool,
+}
+
+impl SetFile {
+    fn new(cache_dir: &Path, key: &str, dim: usize, conditional: bool) -> Self {
+        let stream = fnv1a(key.as_bytes());
+        Self {
+            path: cache_dir.join(format!("{}.set", hex(stream))),
+            stream,
+            dim,
+            conditional,
+        }
+    }
+
+    fn batch_bytes(&self) -> usize {
+        BATCH * (self.dim * 4 + 1)
+    }
+
+    /// The whole batches on disk (a batch cut short by a killed run is dropped).
+    fn read(&self) -> Vec<u8> {
+        let mut bytes = std::fs::read(&self.path).unwrap_or_default();
+        bytes.truncate(bytes.len() / self.batch_bytes() * self.batch_bytes());
+        bytes
+    }
+
+    /// Batches still to sample for the first `n` samples.
+    fn missing(&self, n: usize) -> u64 {
+        let have = self.read().len() / self.batch_bytes();
+        n.div_ceil(BATCH).saturating_sub(have) as u64
+    }
+
+    /// The first `n` samples, sampling and appending the batches not on disk yet with `batch(classes, seed)`.
+    fn take(
+        &self,
+        n: usize,
+        mut batch: impl FnMut(&[Option<usize>], u64) -> Result<Classified, String>,
+    ) -> Result<SampledSet, String> {
+        use std::io::Write;
+        let mut bytes = self.read();
+        let at = |e: std::io::Error| format!("{}: {e}", self.path.display());
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(at)?;
+        file.set_len(bytes.len() as u64).map_err(at)?;
+        for b in bytes.len() / self.batch_bytes()..n.div_ceil(BATCH) {
+            let classes: Vec<Option<usize>> = (b * BATCH..(b + 1) * BATCH)
+                .map(|i| self.conditional.then_some(i % CLASSES))
+                .collect();
+            let seed = Rng::stream(self.stream, b as u64).next_u64() >> 11;
+            let (features, predicted) = batch(&classes, seed)?;
+            let start = bytes.len();
+            for (row, &class) in features.chunks(self.dim).zip(&predicted) {
+                bytes.extend(row.iter().flat_map(|v| v.to_le_bytes()));
+                bytes.push(class as u8);
+            }
+            file.write_all(&bytes[start..]).map_err(at)?;
+        }
+        let record = self.dim * 4 + 1;
+        let samples = bytes.chunks(record).take(n);
+        let (mut features, mut predicted) = (Vec::new(), Vec::new());
+        for s in samples {
+            features.extend(
+                s[..record - 1]
+                    .chunks(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+            );
+            predicted.push(s[record - 1] as usize);
+        }
+        Ok(SampledSet {
+            features: Features::new(self.dim, features),
+            predicted,
+        })
+    }
 }
 
 /// Everything a dataset's rows need.
 struct Context<'a> {
-    dataset: DatasetKind,
     data: &'a Dataset,
     by_class: Vec<Vec<usize>>,
     train: &'a [usize],
@@ -290,59 +397,31 @@ impl Context<'_> {
     }
 
     /// Features and predicted classes of images.
-    fn classify(&self, images: Tensor<4>) -> (Vec<f32>, Vec<usize>) {
+    fn classify(&self, images: Tensor<4>) -> Classified {
         let features = self.classifier.features(images);
         let predicted =
             crate::models::classifier::predicted(self.classifier.logits(features.clone()));
         (features.into_data().iter::<f32>().collect(), predicted)
     }
 
-    /// Samples one set in batches of [`BATCH`].
-    fn sample_set(
+    /// The first n samples of each of a row's sets.
+    fn sample(
         &self,
         spec: &Spec,
-        classes: &[Option<usize>],
-        stream: u64,
+        sets: &[(SetFile, usize)],
         bar: &mut Progress,
         done: &mut u64,
-    ) -> Result<SampledSet, String> {
-        let (mut features, mut predicted) = (Vec::new(), Vec::new());
-        for (b, chunk) in classes.chunks(BATCH).enumerate() {
-            let seed = Rng::stream(stream, b as u64).next_u64() >> 11;
-            let (f, p) = self.classify(self.images(&spec.source, chunk, seed)?);
-            features.extend(f);
-            predicted.extend(p);
-            *done += 1;
-            bar.update(*done, &[], &[]);
-        }
-        Ok(SampledSet {
-            features,
-            predicted,
-        })
-    }
-
-    fn sample(&self, spec: &Spec, seed: u64) -> Result<Sampled, String> {
-        let batches = |n: usize| n.div_ceil(BATCH) as u64;
-        let total = batches(spec.n) * if spec.unconditional { 2 } else { 1 };
-        let mut bar = Progress::new(format!("{}/{}", self.dataset, spec.id), 0, total);
-        let mut done = 0;
-        let asked: Vec<Option<usize>> = (0..spec.n).map(|i| Some(i % CLASSES)).collect();
-        let SampledSet {
-            features: conditional,
-            predicted: conditional_predicted,
-        } = self.sample_set(spec, &asked, seed, &mut bar, &mut done)?;
-        let unconditional = if spec.unconditional {
-            let set = self.sample_set(spec, &vec![None; spec.n], seed ^ 1, &mut bar, &mut done)?;
-            Some((set.features, set.predicted))
-        } else {
-            None
-        };
-        bar.finish();
-        Ok(Sampled {
-            conditional,
-            conditional_predicted,
-            unconditional,
-        })
+    ) -> Result<Vec<SampledSet>, String> {
+        sets.iter()
+            .map(|(set, n)| {
+                set.take(*n, |classes, seed| {
+                    let out = self.classify(self.images(&spec.source, classes, seed)?);
+                    *done += 1;
+                    bar.update(*done, &[], &[]);
+                    Ok(out)
+                })
+            })
+            .collect()
     }
 
     /// Warm milliseconds per sample of a model row's source: a batch of [`BATCH`] conditional samples,
@@ -441,7 +520,6 @@ fn board(opts: &EvalOptions, dataset: DatasetKind) -> Result<Board, String> {
         by_class[data.labels[i] as usize].push(i);
     }
     let ctx = Context {
-        dataset,
         data: &data,
         by_class,
         train: &split.train,
@@ -476,7 +554,8 @@ fn board(opts: &EvalOptions, dataset: DatasetKind) -> Result<Board, String> {
         order.iter().flat_map(|&i| test.row(i).to_vec()).collect(),
     );
 
-    let fingerprint = |spec: &Spec| {
+    // A set's key: everything its samples depend on but n (a set of n is the first n samples of its key's).
+    let sets = |spec: &Spec| {
         let weights = match &spec.source {
             Source::Model(family, _) => {
                 let i = Family::ALL.iter().position(|f| f == family).unwrap_or(0);
@@ -484,36 +563,41 @@ fn board(opts: &EvalOptions, dataset: DatasetKind) -> Result<Board, String> {
             }
             _ => String::new(),
         };
-        format!(
-            "v2|{dataset}|{:?}|{}|{}|{}|{weights}|{}",
-            spec.source, spec.n, spec.unconditional, opts.seed, classifier_weights.fnv1a
-        )
+        let mut sets = vec![(true, spec.n)];
+        sets.extend(spec.unconditional_n.map(|n| (false, n)));
+        sets.into_iter()
+            .map(|(conditional, n)| {
+                let kind = if conditional {
+                    "conditional"
+                } else {
+                    "unconditional"
+                };
+                let key = format!(
+                    "v3|{dataset}|{:?}|{kind}|{}|{weights}|{}",
+                    spec.source, opts.seed, classifier_weights.fnv1a
+                );
+                (SetFile::new(&opts.cache_dir, &key, dim, conditional), n)
+            })
+            .collect::<Vec<_>>()
     };
     std::fs::create_dir_all(&opts.cache_dir)
         .map_err(|e| format!("{}: {e}", opts.cache_dir.display()))?;
     let mut rows = Vec::new();
     // Rows that share a source (the steps sweep's 50 and the guidance sweep's 0; the main diffusion row and
-    // the guidance sweep's 1) are timed once.
+    // the guidance sweep's 1) share samples and are timed once.
     let mut timed: BTreeMap<String, f64> = BTreeMap::new();
     let wanted = |spec: &Spec| opts.rows.as_ref().is_none_or(|ids| ids.contains(&spec.id));
     for spec in specs(opts).into_iter().filter(wanted) {
-        let key = fingerprint(&spec);
-        let cache = opts
-            .cache_dir
-            .join(format!("{}.json", hex(fnv1a(key.as_bytes()))));
-        let sampled = match std::fs::read(&cache)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Sampled>(&b).ok())
-        {
-            Some(s) => s,
-            None => {
-                let s = ctx.sample(&spec, fnv1a(key.as_bytes()))?;
-                let json = serde_json::to_vec(&s).map_err(|e| e.to_string())?;
-                std::fs::write(&cache, json).map_err(|e| format!("{}: {e}", cache.display()))?;
-                s
-            }
-        };
+        let sets = sets(&spec);
+        let missing = sets.iter().map(|(s, n)| s.missing(*n)).sum();
+        let mut bar = Progress::new(format!("{dataset}/{}", spec.id), 0, missing);
+        let sampled = ctx.sample(&spec, &sets, &mut bar, &mut 0)?;
+        if missing > 0 {
+            bar.finish();
+        }
+        // A quick look (--rows) times nothing: speed figures are only worth the file on a quiet machine.
         let ms = match &spec.source {
+            Source::Model(..) if opts.rows.is_some() => None,
             Source::Model(family, options) => {
                 let source = format!("{:?}", spec.source);
                 if let Some(&ms) = timed.get(&source) {
@@ -540,25 +624,26 @@ fn board(opts: &EvalOptions, dataset: DatasetKind) -> Result<Board, String> {
     })
 }
 
-/// Metrics of one row from its sampled features.
+/// Metrics of one row from its sampled sets (conditional, then unconditional if the row has it).
 fn score(
     spec: &Spec,
-    s: &Sampled,
+    sets: &[SampledSet],
     ms_per_sample: Option<f64>,
     test: &Features,
     shuffled_test: &Features,
     models: &BTreeMap<&'static str, ModelFile>,
 ) -> Result<Row, String> {
-    let dim = test.dim;
-    let cond = Features::new(dim, s.conditional.clone());
-    let m = cond.len().min(test.len()).min(PR_SAMPLES);
-    let (precision, recall) = metrics::precision_recall(&shuffled_test.head(m), &cond.head(m), K);
-    let asked: Vec<usize> = (0..cond.len()).map(|i| i % CLASSES).collect();
-    let unconditional = s.unconditional.as_ref().map(|(f, p)| {
-        let histogram = metrics::class_histogram(p);
+    let cond = &sets[0];
+    let m = cond.features.len().min(test.len()).min(PR_SAMPLES);
+    let (precision, recall) =
+        metrics::precision_recall(&shuffled_test.head(m), &cond.features.head(m), K);
+    let asked: Vec<usize> = (0..cond.predicted.len()).map(|i| i % CLASSES).collect();
+    let unconditional = sets.get(1).map(|u| {
+        let histogram = metrics::class_histogram(&u.predicted);
         Unconditional {
-            n: p.len(),
-            fid: metrics::fid(&Features::new(dim, f.clone()), test),
+            n: u.predicted.len(),
+            fid: metrics::fid(&u.features, test),
+            fid_se: metrics::fid_standard_error(&u.features, test, JACKKNIFE_GROUPS),
             histogram,
             entropy: metrics::normalized_entropy(&histogram),
             classes_covered: metrics::classes_covered(&histogram, COVERED),
@@ -587,11 +672,12 @@ fn score(
         sweep: spec.sweep.map(str::to_string),
         knobs: spec.knobs.clone(),
         conditional: Conditional {
-            n: cond.len(),
-            fid: metrics::fid(&cond, test),
+            n: cond.predicted.len(),
+            fid: metrics::fid(&cond.features, test),
+            fid_se: metrics::fid_standard_error(&cond.features, test, JACKKNIFE_GROUPS),
             precision,
             recall,
-            accuracy: metrics::accuracy(&asked, &s.conditional_predicted),
+            accuracy: metrics::accuracy(&asked, &cond.predicted),
         },
         unconditional,
         speed,
@@ -612,7 +698,7 @@ pub fn flops_per_sample(model: &Model, options: &Options) -> u64 {
     }
 }
 
-const HEADER: &str = "dataset  row                         n     FID   prec  recall  acc   | uncond FID  entropy  covered | ms/sample";
+const HEADER: &str = "dataset  row                          n   FID ± se         prec  recall  acc   | uncond FID ± se  entropy  covered | ms/sample";
 
 fn print_row(dataset: DatasetKind, r: &Row) {
     let c = &r.conditional;
@@ -621,7 +707,7 @@ fn print_row(dataset: DatasetKind, r: &Row) {
             .as_ref()
             .map_or(("-".into(), "-".into(), "-".into()), |u| {
                 (
-                    format!("{:.3}", u.fid),
+                    scoreboard::fid_text(u.fid, u.fid_se, 3),
                     format!("{:.3}", u.entropy),
                     format!("{}", u.classes_covered),
                 )
@@ -631,11 +717,11 @@ fn print_row(dataset: DatasetKind, r: &Row) {
         .as_ref()
         .map_or("-".into(), |s| format!("{:.3}", s.ms_per_sample));
     println!(
-        "{:<8} {:<26} {:>5} {:>7.3} {:>6.3} {:>6.3} {:>5.3} | {:>10} {:>8} {:>7} | {:>9}",
+        "{:<8} {:<26} {:>5} {:>15} {:>6.3} {:>6.3} {:>5.3} | {:>15} {:>8} {:>7} | {:>9}",
         dataset.name(),
         r.id,
         c.n,
-        c.fid,
+        scoreboard::fid_text(c.fid, c.fid_se, 3),
         c.precision,
         c.recall,
         c.accuracy,
@@ -748,4 +834,52 @@ pub fn default_cache_dir() -> PathBuf {
         .map(Path::to_path_buf)
         .unwrap_or_default()
         .join("eval")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stand-in for sampling + classifying: features and class follow from the batch seed and the
+    /// asked class, and every call is counted.
+    fn fake_batch(
+        calls: &mut usize,
+    ) -> impl FnMut(&[Option<usize>], u64) -> Result<Classified, String> + '_ {
+        move |classes, seed| {
+            *calls += 1;
+            let mut rng = Rng::new(seed);
+            let features = (0..classes.len() * 3).map(|_| rng.normal()).collect();
+            Ok((features, classes.iter().map(|c| c.unwrap_or(7)).collect()))
+        }
+    }
+
+    #[test]
+    fn a_set_file_extends_and_resumes_its_stream() {
+        let dir = std::env::temp_dir().join(format!("trilemma-set-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let set = SetFile::new(&dir, "key", 3, true);
+        let mut calls = 0;
+        let small = set.take(100, fake_batch(&mut calls)).unwrap();
+        assert_eq!((calls, small.predicted.len()), (2, 100));
+        assert_eq!(small.predicted[..12], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]);
+        // A larger n samples only the batches it lacks, and starts with the smaller set.
+        let mut calls = 0;
+        let large = set.take(300, fake_batch(&mut calls)).unwrap();
+        assert_eq!((calls, set.missing(300), set.missing(400)), (3, 0, 2));
+        assert_eq!(large.features.head(100), small.features);
+        // A batch cut short (a killed run) is sampled again, to the same values.
+        let bytes = std::fs::read(&set.path).unwrap();
+        std::fs::write(&set.path, &bytes[..bytes.len() - 10]).unwrap();
+        let mut calls = 0;
+        let again = set.take(300, fake_batch(&mut calls)).unwrap();
+        assert_eq!(calls, 1);
+        assert_eq!(again.features, large.features);
+        // Another key is another stream; the unconditional set asks for no class.
+        let other = SetFile::new(&dir, "other key", 3, false)
+            .take(64, fake_batch(&mut 0))
+            .unwrap();
+        assert_ne!(other.features, large.features.head(64));
+        assert!(other.predicted.iter().all(|&c| c == 7));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

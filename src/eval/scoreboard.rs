@@ -11,11 +11,13 @@
 //!              sweep: optional "truncation" | "temperature" | "steps" | "guidance",
 //!              knobs: { name: number | string } (the page's names: truncation, temperature, sampler, steps, eta, guidance),
 //!              conditional: Conditional, unconditional: optional Unconditional, speed: optional Speed }
-//! Conditional   { n, fid, precision, recall, accuracy }             n samples, class i mod 10 for sample i
-//! Unconditional { n, fid, histogram: [10 shares], entropy, classes_covered }   n samples of the "no class" token
+//! Conditional   { n, fid, fid_se (optional), precision, recall, accuracy }   n samples, class i mod 10 for sample i
+//! Unconditional { n, fid, fid_se (optional), histogram: [10 shares], entropy, classes_covered }   n samples of the "no class" token
 //! Speed      { ms_per_sample, batch: 64, threads, params, flops_per_sample }
 //! ```
 //!
+//! `fid_se` is how far the FID moves when the set is sampled again (one standard deviation; a jackknife
+//! over 50 groups of the samples, or fewer when n < 500; the test split stays as it is).
 //! FID and precision/recall compare with the held-out test split in the classifier's feature space;
 //! precision and recall use `min(n, test_images, 1000)` images of each side; `entropy` is the normalized entropy
 //! of the predicted-class histogram; `classes_covered` counts classes with at least 5% of the samples.
@@ -82,6 +84,8 @@ pub struct Row {
 pub struct Conditional {
     pub n: usize,
     pub fid: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fid_se: Option<f64>,
     pub precision: f64,
     pub recall: f64,
     pub accuracy: f64,
@@ -92,6 +96,8 @@ pub struct Conditional {
 pub struct Unconditional {
     pub n: usize,
     pub fid: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fid_se: Option<f64>,
     pub histogram: [f64; CLASSES],
     pub entropy: f64,
     pub classes_covered: usize,
@@ -155,16 +161,27 @@ impl Scoreboard {
                     return Err(at(&format!("unknown sweep {s}")));
                 }
                 let c = &row.conditional;
-                if c.n == 0 || c.fid.is_nan() || c.fid < 0.0 {
-                    return Err(at("conditional n must be > 0 and fid ≥ 0"));
+                if c.n == 0
+                    || c.fid.is_nan()
+                    || c.fid < 0.0
+                    || c.fid_se.is_some_and(|se| se.is_nan() || se < 0.0)
+                {
+                    return Err(at("conditional n must be > 0, fid and fid_se ≥ 0"));
                 }
                 share(&at("precision"), c.precision)?;
                 share(&at("recall"), c.recall)?;
                 share(&at("accuracy"), c.accuracy)?;
                 if let Some(u) = &row.unconditional {
                     let total: f64 = u.histogram.iter().sum();
-                    if u.n == 0 || u.fid.is_nan() || u.fid < 0.0 || (total - 1.0).abs() > 1e-6 {
-                        return Err(at("unconditional n > 0, fid ≥ 0, histogram summing to 1"));
+                    if u.n == 0
+                        || u.fid.is_nan()
+                        || u.fid < 0.0
+                        || u.fid_se.is_some_and(|se| se.is_nan() || se < 0.0)
+                        || (total - 1.0).abs() > 1e-6
+                    {
+                        return Err(at(
+                            "unconditional n > 0, fid and fid_se ≥ 0, histogram summing to 1",
+                        ));
                     }
                     share(&at("entropy"), u.entropy)?;
                     if u.classes_covered > CLASSES {
@@ -202,6 +219,13 @@ impl Scoreboard {
     }
 }
 
+/// A FID for reading, with how far it moves between reruns when that was measured: `2.08 ± 0.06`.
+pub fn fid_text(fid: f64, se: Option<f64>, digits: usize) -> String {
+    se.map_or(format!("{fid:.digits$}"), |se| {
+        format!("{fid:.digits$} ± {se:.digits$}")
+    })
+}
+
 /// A markdown table of `rows`.
 pub fn table<'a>(rows: impl IntoIterator<Item = &'a Row>) -> String {
     let mut md = String::from(
@@ -215,7 +239,7 @@ pub fn table<'a>(rows: impl IntoIterator<Item = &'a Row>) -> String {
                 .as_ref()
                 .map_or((String::new(), String::new(), String::new()), |u| {
                     (
-                        format!("{:.2}", u.fid),
+                        fid_text(u.fid, u.fid_se, 2),
                         format!("{:.3}", u.entropy),
                         u.classes_covered.to_string(),
                     )
@@ -230,8 +254,14 @@ pub fn table<'a>(rows: impl IntoIterator<Item = &'a Row>) -> String {
                 )
             });
         md += &format!(
-            "| `{}` {} | {} | {:.2} | {:.3} | {:.3} | {:.3} | {ufid} | {entropy} | {covered} | {ms} | {mflop} |\n",
-            r.id, r.label, c.n, c.fid, c.precision, c.recall, c.accuracy
+            "| `{}` {} | {} | {} | {:.3} | {:.3} | {:.3} | {ufid} | {entropy} | {covered} | {ms} | {mflop} |\n",
+            r.id,
+            r.label,
+            c.n,
+            fid_text(c.fid, c.fid_se, 2),
+            c.precision,
+            c.recall,
+            c.accuracy
         );
     }
     md
