@@ -285,8 +285,8 @@ impl SetFile {
 
     /// Batches still to sample for the first `n` samples.
     fn missing(&self, n: usize) -> u64 {
-        let have = self.read().len() / self.batch_bytes();
-        n.div_ceil(BATCH).saturating_sub(have) as u64
+        let bytes = std::fs::metadata(&self.path).map_or(0, |m| m.len() as usize);
+        n.div_ceil(BATCH).saturating_sub(bytes / self.batch_bytes()) as u64
     }
 
     /// The first `n` samples, sampling and appending the batches not on disk yet with `batch(classes, seed)`.
@@ -297,25 +297,29 @@ impl SetFile {
     ) -> Result<SampledSet, String> {
         use std::io::Write;
         let mut bytes = self.read();
-        let at = |e: std::io::Error| format!("{}: {e}", self.path.display());
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)
-            .map_err(at)?;
-        file.set_len(bytes.len() as u64).map_err(at)?;
-        for b in bytes.len() / self.batch_bytes()..n.div_ceil(BATCH) {
-            let classes: Vec<Option<usize>> = (b * BATCH..(b + 1) * BATCH)
-                .map(|i| self.conditional.then_some(i % CLASSES))
-                .collect();
-            let seed = Rng::stream(self.stream, b as u64).next_u64() >> 11;
-            let (features, predicted) = batch(&classes, seed)?;
-            let start = bytes.len();
-            for (row, &class) in features.chunks(self.dim).zip(&predicted) {
-                bytes.extend(row.iter().flat_map(|v| v.to_le_bytes()));
-                bytes.push(class as u8);
+        let (have, needed) = (bytes.len() / self.batch_bytes(), n.div_ceil(BATCH));
+        // Opened only to append: a set that is long enough is only read, even while another run extends it.
+        if have < needed {
+            let at = |e: std::io::Error| format!("{}: {e}", self.path.display());
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)
+                .map_err(at)?;
+            file.set_len(bytes.len() as u64).map_err(at)?;
+            for b in have..needed {
+                let classes: Vec<Option<usize>> = (b * BATCH..(b + 1) * BATCH)
+                    .map(|i| self.conditional.then_some(i % CLASSES))
+                    .collect();
+                let seed = Rng::stream(self.stream, b as u64).next_u64() >> 11;
+                let (features, predicted) = batch(&classes, seed)?;
+                let start = bytes.len();
+                for (row, &class) in features.chunks(self.dim).zip(&predicted) {
+                    bytes.extend(row.iter().flat_map(|v| v.to_le_bytes()));
+                    bytes.push(class as u8);
+                }
+                file.write_all(&bytes[start..]).map_err(at)?;
             }
-            file.write_all(&bytes[start..]).map_err(at)?;
         }
         let record = self.dim * 4 + 1;
         let samples = bytes.chunks(record).take(n);
@@ -867,8 +871,12 @@ mod tests {
         let large = set.take(300, fake_batch(&mut calls)).unwrap();
         assert_eq!((calls, set.missing(300), set.missing(400)), (3, 0, 2));
         assert_eq!(large.features.head(100), small.features);
-        // A batch cut short (a killed run) is sampled again, to the same values.
+        // A set long enough is only read: a batch half-written by another run stays as it is.
         let bytes = std::fs::read(&set.path).unwrap();
+        std::fs::write(&set.path, [&bytes[..], &[1, 2, 3]].concat()).unwrap();
+        set.take(100, fake_batch(&mut 0)).unwrap();
+        assert_eq!(std::fs::read(&set.path).unwrap().len(), bytes.len() + 3);
+        // A batch cut short (a killed run) is sampled again, to the same values.
         std::fs::write(&set.path, &bytes[..bytes.len() - 10]).unwrap();
         let mut calls = 0;
         let again = set.take(300, fake_batch(&mut calls)).unwrap();
