@@ -289,11 +289,14 @@ impl SetFile {
         n.div_ceil(BATCH).saturating_sub(bytes / self.batch_bytes()) as u64
     }
 
-    /// The first `n` samples, sampling and appending the batches not on disk yet with `batch(classes, seed)`.
+    /// The first `n` samples, sampling the batches not on disk yet with `batch(classes, seed)` — as many at
+    /// once as the machine has cores (one batch leaves most of the work on one thread) — and appending them
+    /// in order; `appended` is called after each.
     fn take(
         &self,
         n: usize,
-        mut batch: impl FnMut(&[Option<usize>], u64) -> Result<Classified, String>,
+        batch: impl Fn(&[Option<usize>], u64) -> Result<Classified, String> + Sync,
+        mut appended: impl FnMut(),
     ) -> Result<SampledSet, String> {
         use std::io::Write;
         let mut bytes = self.read();
@@ -307,18 +310,38 @@ impl SetFile {
                 .open(&self.path)
                 .map_err(at)?;
             file.set_len(bytes.len() as u64).map_err(at)?;
-            for b in have..needed {
+            let sample = |b: usize| {
                 let classes: Vec<Option<usize>> = (b * BATCH..(b + 1) * BATCH)
                     .map(|i| self.conditional.then_some(i % CLASSES))
                     .collect();
-                let seed = Rng::stream(self.stream, b as u64).next_u64() >> 11;
-                let (features, predicted) = batch(&classes, seed)?;
-                let start = bytes.len();
-                for (row, &class) in features.chunks(self.dim).zip(&predicted) {
-                    bytes.extend(row.iter().flat_map(|v| v.to_le_bytes()));
-                    bytes.push(class as u8);
+                batch(
+                    &classes,
+                    Rng::stream(self.stream, b as u64).next_u64() >> 11,
+                )
+            };
+            let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let indices: Vec<usize> = (have..needed).collect();
+            for wave in indices.chunks(workers) {
+                let results: Vec<Result<Classified, String>> = std::thread::scope(|scope| {
+                    let running: Vec<_> = wave
+                        .iter()
+                        .map(|&b| scope.spawn(move || sample(b)))
+                        .collect();
+                    running
+                        .into_iter()
+                        .map(|t| t.join().unwrap_or(Err("a sampling thread panicked".into())))
+                        .collect()
+                });
+                for result in results {
+                    let (features, predicted) = result?;
+                    let start = bytes.len();
+                    for (row, &class) in features.chunks(self.dim).zip(&predicted) {
+                        bytes.extend(row.iter().flat_map(|v| v.to_le_bytes()));
+                        bytes.push(class as u8);
+                    }
+                    file.write_all(&bytes[start..]).map_err(at)?;
+                    appended();
                 }
-                file.write_all(&bytes[start..]).map_err(at)?;
             }
         }
         let record = self.dim * 4 + 1;
@@ -418,12 +441,14 @@ impl Context<'_> {
     ) -> Result<Vec<SampledSet>, String> {
         sets.iter()
             .map(|(set, n)| {
-                set.take(*n, |classes, seed| {
-                    let out = self.classify(self.images(&spec.source, classes, seed)?);
-                    *done += 1;
-                    bar.update(*done, &[], &[]);
-                    Ok(out)
-                })
+                set.take(
+                    *n,
+                    |classes, seed| Ok(self.classify(self.images(&spec.source, classes, seed)?)),
+                    || {
+                        *done += 1;
+                        bar.update(*done, &[], &[]);
+                    },
+                )
             })
             .collect()
     }
@@ -844,17 +869,25 @@ pub fn default_cache_dir() -> PathBuf {
 mod tests {
     use super::*;
 
-    /// A stand-in for sampling + classifying: features and class follow from the batch seed and the
-    /// asked class, and every call is counted.
-    fn fake_batch(
-        calls: &mut usize,
-    ) -> impl FnMut(&[Option<usize>], u64) -> Result<Classified, String> + '_ {
-        move |classes, seed| {
-            *calls += 1;
-            let mut rng = Rng::new(seed);
-            let features = (0..classes.len() * 3).map(|_| rng.normal()).collect();
-            Ok((features, classes.iter().map(|c| c.unwrap_or(7)).collect()))
-        }
+    /// The first `n` samples of `set`, with a stand-in for sampling + classifying whose features and class
+    /// follow from the batch seed and the asked class; also how many batches it sampled.
+    fn take(set: &SetFile, n: usize) -> (SampledSet, usize) {
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let mut appended = 0;
+        let taken = set
+            .take(
+                n,
+                |classes, seed| {
+                    calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let mut rng = Rng::new(seed);
+                    let features = (0..classes.len() * 3).map(|_| rng.normal()).collect();
+                    Ok((features, classes.iter().map(|c| c.unwrap_or(7)).collect()))
+                },
+                || appended += 1,
+            )
+            .unwrap();
+        assert_eq!(calls.into_inner(), appended);
+        (taken, appended)
     }
 
     #[test]
@@ -862,30 +895,29 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("trilemma-set-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let set = SetFile::new(&dir, "key", 3, true);
-        let mut calls = 0;
-        let small = set.take(100, fake_batch(&mut calls)).unwrap();
+        let (small, calls) = take(&set, 100);
         assert_eq!((calls, small.predicted.len()), (2, 100));
         assert_eq!(small.predicted[..12], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]);
         // A larger n samples only the batches it lacks, and starts with the smaller set.
-        let mut calls = 0;
-        let large = set.take(300, fake_batch(&mut calls)).unwrap();
+        let (large, calls) = take(&set, 300);
         assert_eq!((calls, set.missing(300), set.missing(400)), (3, 0, 2));
         assert_eq!(large.features.head(100), small.features);
+        // Sampled in one go, the same set comes out: batches are appended in stream order.
+        let fresh = SetFile::new(&dir.join("fresh"), "key", 3, true);
+        std::fs::create_dir_all(dir.join("fresh")).unwrap();
+        assert_eq!(take(&fresh, 300).0.features, large.features);
         // A set long enough is only read: a batch half-written by another run stays as it is.
         let bytes = std::fs::read(&set.path).unwrap();
         std::fs::write(&set.path, [&bytes[..], &[1, 2, 3]].concat()).unwrap();
-        set.take(100, fake_batch(&mut 0)).unwrap();
+        take(&set, 100);
         assert_eq!(std::fs::read(&set.path).unwrap().len(), bytes.len() + 3);
         // A batch cut short (a killed run) is sampled again, to the same values.
         std::fs::write(&set.path, &bytes[..bytes.len() - 10]).unwrap();
-        let mut calls = 0;
-        let again = set.take(300, fake_batch(&mut calls)).unwrap();
+        let (again, calls) = take(&set, 300);
         assert_eq!(calls, 1);
         assert_eq!(again.features, large.features);
         // Another key is another stream; the unconditional set asks for no class.
-        let other = SetFile::new(&dir, "other key", 3, false)
-            .take(64, fake_batch(&mut 0))
-            .unwrap();
+        let (other, _) = take(&SetFile::new(&dir, "other key", 3, false), 64);
         assert_ne!(other.features, large.features.head(64));
         assert!(other.predicted.iter().all(|&c| c == 7));
         std::fs::remove_dir_all(&dir).unwrap();
