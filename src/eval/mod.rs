@@ -7,8 +7,8 @@
 //! the histogram of predicted classes — where mode collapse shows. Every FID comes with a jackknife
 //! estimate of how far it moves when the set is sampled again. Sampled features are cached batch by batch
 //! under `~/.cache/trilemma/eval`, keyed by everything they depend on but n (weights included): a larger n
-//! extends a cached set, and an interrupted run resumes where it stopped. Speed is timed afresh on every
-//! run, apart from the sampling: a rerun on a quiet machine re-times a cached board in minutes.
+//! extends a cached set, and an interrupted run resumes where it stopped. Speed is timed afresh, apart from
+//! the sampling, on every run that writes the board: a rerun on a quiet machine re-times a cached board.
 
 pub mod metrics;
 mod plots;
@@ -290,8 +290,8 @@ impl SetFile {
     }
 
     /// The first `n` samples, sampling the batches not on disk yet with `batch(classes, seed)` — as many at
-    /// once as the machine has cores (one batch leaves most of the work on one thread) — and appending them
-    /// in order; `appended` is called after each.
+    /// once as the machine has cores (one batch leaves most of the work on one thread) — and appending each
+    /// wave of them in order; `appended` is called after each batch. A killed run loses its wave in flight.
     fn take(
         &self,
         n: usize,
@@ -300,16 +300,21 @@ impl SetFile {
     ) -> Result<SampledSet, String> {
         use std::io::Write;
         let mut bytes = self.read();
-        let (have, needed) = (bytes.len() / self.batch_bytes(), n.div_ceil(BATCH));
-        // Opened only to append: a set that is long enough is only read, even while another run extends it.
-        if have < needed {
+        let needed = n.div_ceil(BATCH);
+        // A set long enough is only read, even while another run extends it. One that is not is extended
+        // under an exclusive lock, from what is on disk once the lock is held: two runs never append the same
+        // batches, and a batch cut short by a killed run is dropped.
+        if bytes.len() / self.batch_bytes() < needed {
             let at = |e: std::io::Error| format!("{}: {e}", self.path.display());
             let mut file = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(&self.path)
                 .map_err(at)?;
+            file.lock().map_err(at)?;
+            bytes = self.read();
             file.set_len(bytes.len() as u64).map_err(at)?;
+            let have = bytes.len() / self.batch_bytes();
             let sample = |b: usize| {
                 let classes: Vec<Option<usize>> = (b * BATCH..(b + 1) * BATCH)
                     .map(|i| self.conditional.then_some(i % CLASSES))
@@ -329,7 +334,16 @@ impl SetFile {
                         .collect();
                     running
                         .into_iter()
-                        .map(|t| t.join().unwrap_or(Err("a sampling thread panicked".into())))
+                        .map(|t| {
+                            t.join().unwrap_or_else(|panic| {
+                                let why = panic
+                                    .downcast_ref::<String>()
+                                    .map(String::as_str)
+                                    .or(panic.downcast_ref::<&str>().copied())
+                                    .unwrap_or("?");
+                                Err(format!("a sampling thread panicked: {why}"))
+                            })
+                        })
                         .collect()
                 });
                 for result in results {
@@ -353,7 +367,14 @@ impl SetFile {
                     .chunks(4)
                     .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
             );
-            predicted.push(s[record - 1] as usize);
+            let class = s[record - 1] as usize;
+            if class >= CLASSES {
+                return Err(format!(
+                    "{} is damaged (class {class}): delete it",
+                    self.path.display()
+                ));
+            }
+            predicted.push(class);
         }
         Ok(SampledSet {
             features: Features::new(self.dim, features),
@@ -416,8 +437,7 @@ impl Context<'_> {
             Source::ClassMeans => from_pixels(
                 classes
                     .iter()
-                    .enumerate()
-                    .flat_map(|(i, c)| self.class_means[c.unwrap_or(i % CLASSES)])
+                    .flat_map(|c| self.class_means[c.unwrap_or_else(|| rng.below(CLASSES))])
                     .collect(),
             ),
         }
@@ -749,7 +769,7 @@ fn print_row(dataset: DatasetKind, r: &Row) {
         "{:<8} {:<26} {:>5} {:>15} {:>6.3} {:>6.3} {:>5.3} | {:>15} {:>8} {:>7} | {:>9}",
         dataset.name(),
         r.id,
-        c.n,
+        r.n_text(),
         scoreboard::fid_text(c.fid, c.fid_se, 3),
         c.precision,
         c.recall,
@@ -916,6 +936,24 @@ mod tests {
         let (again, calls) = take(&set, 300);
         assert_eq!(calls, 1);
         assert_eq!(again.features, large.features);
+        // Two runs extending one set at once append its batches once.
+        let shared = SetFile::new(&dir, "shared", 3, true);
+        std::thread::scope(|scope| {
+            scope.spawn(|| take(&shared, 640));
+            scope.spawn(|| take(&shared, 640));
+        });
+        assert_eq!(
+            std::fs::read(&shared.path).unwrap().len(),
+            10 * shared.batch_bytes()
+        );
+        let alone = SetFile::new(&dir.join("fresh"), "shared", 3, true);
+        take(&alone, 640);
+        assert_eq!(shared.read(), alone.read());
+        // A damaged file is refused, not read as classes that don't exist.
+        let mut damaged = std::fs::read(&set.path).unwrap();
+        damaged[3 * 4] = 200;
+        std::fs::write(&set.path, damaged).unwrap();
+        assert!(set.take(64, |_, _| unreachable!(), || ()).is_err());
         // Another key is another stream; the unconditional set asks for no class.
         let (other, _) = take(&SetFile::new(&dir, "other key", 3, false), 64);
         assert_ne!(other.features, large.features.head(64));

@@ -16,8 +16,9 @@
 //! Speed      { ms_per_sample, batch: 64, threads, params, flops_per_sample }
 //! ```
 //!
-//! `fid_se` is how far the FID moves when the set is sampled again (one standard deviation; a jackknife
-//! over 50 groups of the samples, or fewer when n < 500; the test split stays as it is).
+//! `fid_se` is how far the FID moves when the set is sampled again (one standard deviation; the test split
+//! stays as it is): a jackknife over 50 groups of whole decades of samples (one group per decade below 500
+//! samples; groups differ by at most one decade).
 //! FID and precision/recall compare with the held-out test split in the classifier's feature space;
 //! precision and recall use `min(n, test_images, 1000)` images of each side; `entropy` is the normalized entropy
 //! of the predicted-class histogram; `classes_covered` counts classes with at least 5% of the samples.
@@ -160,12 +161,12 @@ impl Scoreboard {
                 {
                     return Err(at(&format!("unknown sweep {s}")));
                 }
+                // NaN fails every comparison, so `!(x >= 0.0)` also refuses it.
+                let fid_ok = |n: usize, fid: f64, se: Option<f64>| {
+                    n > 0 && fid >= 0.0 && se.is_none_or(|se| se >= 0.0)
+                };
                 let c = &row.conditional;
-                if c.n == 0
-                    || c.fid.is_nan()
-                    || c.fid < 0.0
-                    || c.fid_se.is_some_and(|se| se.is_nan() || se < 0.0)
-                {
+                if !fid_ok(c.n, c.fid, c.fid_se) {
                     return Err(at("conditional n must be > 0, fid and fid_se ≥ 0"));
                 }
                 share(&at("precision"), c.precision)?;
@@ -173,12 +174,7 @@ impl Scoreboard {
                 share(&at("accuracy"), c.accuracy)?;
                 if let Some(u) = &row.unconditional {
                     let total: f64 = u.histogram.iter().sum();
-                    if u.n == 0
-                        || u.fid.is_nan()
-                        || u.fid < 0.0
-                        || u.fid_se.is_some_and(|se| se.is_nan() || se < 0.0)
-                        || (total - 1.0).abs() > 1e-6
-                    {
+                    if !fid_ok(u.n, u.fid, u.fid_se) || (total - 1.0).abs() > 1e-6 {
                         return Err(at(
                             "unconditional n > 0, fid and fid_se ≥ 0, histogram summing to 1",
                         ));
@@ -226,6 +222,17 @@ pub fn fid_text(fid: f64, se: Option<f64>, digits: usize) -> String {
     })
 }
 
+impl Row {
+    /// The row's sample count for reading: `7680`, or `7680 (uncond. 2000)` when its sets differ.
+    pub fn n_text(&self) -> String {
+        let n = self.conditional.n;
+        match &self.unconditional {
+            Some(u) if u.n != n => format!("{n} (uncond. {})", u.n),
+            _ => n.to_string(),
+        }
+    }
+}
+
 /// A markdown table of `rows`.
 pub fn table<'a>(rows: impl IntoIterator<Item = &'a Row>) -> String {
     let mut md = String::from(
@@ -257,7 +264,7 @@ pub fn table<'a>(rows: impl IntoIterator<Item = &'a Row>) -> String {
             "| `{}` {} | {} | {} | {:.3} | {:.3} | {:.3} | {ufid} | {entropy} | {covered} | {ms} | {mflop} |\n",
             r.id,
             r.label,
-            c.n,
+            r.n_text(),
             fid_text(c.fid, c.fid_se, 2),
             c.precision,
             c.recall,
