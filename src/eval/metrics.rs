@@ -105,20 +105,15 @@ impl Sums {
 
 /// Fréchet distance between Gaussians fitted to two feature sets (FID when the features are a network's).
 pub fn fid(a: &Features, b: &Features) -> f64 {
-    let (mu1, s1) = a.moments();
-    let (mu2, s2) = b.moments();
-    frechet(&mu1, &s1, &mu2, &s2)
+    fid_with_error(a, b, 1).0
 }
 
-/// How far `fid(a, b)` moves, one standard deviation, when `a` is sampled again and `b` stays: the
+/// `fid(a, b)`, and how far it moves, one standard deviation, when `a` is sampled again and `b` stays: the
 /// delete-a-group jackknife over `groups` groups of `a`. Sample i joins group ⌊i/10⌋ mod `groups`, so that a
 /// conditional set (class i mod 10) loses whole decades, one sample of each class, and stays balanced as
-/// its reruns are. None below two groups.
-pub fn fid_standard_error(a: &Features, b: &Features, groups: usize) -> Option<f64> {
-    let groups = groups.min(a.len().div_ceil(CLASSES));
-    if groups < 2 {
-        return None;
-    }
+/// its reruns are. No error below two groups.
+pub fn fid_with_error(a: &Features, b: &Features, groups: usize) -> (f64, Option<f64>) {
+    let groups = groups.min(a.len().div_ceil(CLASSES)).max(1);
     let (mu_b, s_b) = b.moments();
     let parts: Vec<Sums> = (0..groups)
         .map(|g| Sums::of(a, (0..a.len()).filter(|i| (i / CLASSES) % groups == g)))
@@ -126,6 +121,11 @@ pub fn fid_standard_error(a: &Features, b: &Features, groups: usize) -> Option<f
     let all = parts[1..]
         .iter()
         .fold(parts[0].clone(), |acc, p| acc.plus(p, 1.0));
+    let (mu_a, s_a) = all.moments();
+    let fid = frechet(&mu_a, &s_a, &mu_b, &s_b);
+    if groups < 2 {
+        return (fid, None);
+    }
     let estimates: Vec<f64> = parts
         .iter()
         .map(|p| {
@@ -136,7 +136,7 @@ pub fn fid_standard_error(a: &Features, b: &Features, groups: usize) -> Option<f
     let g = groups as f64;
     let mean = estimates.iter().sum::<f64>() / g;
     let spread: f64 = estimates.iter().map(|e| (e - mean) * (e - mean)).sum();
-    Some(((g - 1.0) / g * spread).sqrt())
+    (fid, Some(((g - 1.0) / g * spread).sqrt()))
 }
 
 /// ‖μ₁ − μ₂‖² + tr(Σ₁ + Σ₂ − 2 (Σ₁^½ Σ₂ Σ₁^½)^½), the Fréchet distance of two Gaussians.
@@ -421,7 +421,7 @@ mod tests {
         let predicted: f64 = (0..10)
             .map(|_| {
                 let set = gaussian(&mut rng, n, &mean, &std);
-                fid_standard_error(&set, &reference, 50).unwrap()
+                fid_with_error(&set, &reference, 50).1.unwrap()
             })
             .sum::<f64>()
             / 10.0;
@@ -430,10 +430,7 @@ mod tests {
             "jackknife {predicted:.4}, reruns {spread:.4}"
         );
         // Fewer than two groups of ten: no estimate.
-        assert_eq!(
-            fid_standard_error(&reference.head(10), &reference, 50),
-            None
-        );
+        assert_eq!(fid_with_error(&reference.head(10), &reference, 50).1, None);
     }
 
     #[test]

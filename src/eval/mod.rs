@@ -687,12 +687,14 @@ fn score(
     let (precision, recall) =
         metrics::precision_recall(&shuffled_test.head(m), &cond.features.head(m), K);
     let asked: Vec<usize> = (0..cond.predicted.len()).map(|i| i % CLASSES).collect();
+    let (fid, fid_se) = metrics::fid_with_error(&cond.features, test, JACKKNIFE_GROUPS);
     let unconditional = sets.get(1).map(|u| {
         let histogram = metrics::class_histogram(&u.predicted);
+        let (fid, fid_se) = metrics::fid_with_error(&u.features, test, JACKKNIFE_GROUPS);
         Unconditional {
             n: u.predicted.len(),
-            fid: metrics::fid(&u.features, test),
-            fid_se: metrics::fid_standard_error(&u.features, test, JACKKNIFE_GROUPS),
+            fid,
+            fid_se,
             histogram,
             entropy: metrics::normalized_entropy(&histogram),
             classes_covered: metrics::classes_covered(&histogram, COVERED),
@@ -722,8 +724,8 @@ fn score(
         knobs: spec.knobs.clone(),
         conditional: Conditional {
             n: cond.predicted.len(),
-            fid: metrics::fid(&cond.features, test),
-            fid_se: metrics::fid_standard_error(&cond.features, test, JACKKNIFE_GROUPS),
+            fid,
+            fid_se,
             precision,
             recall,
             accuracy: metrics::accuracy(&asked, &cond.predicted),
