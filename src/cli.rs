@@ -20,7 +20,7 @@ const USAGE: &str = "usage:
   trilemma sample <gan|vae|diffusion> --dataset <mnist|fashion> [--weights FILE] [--out FILE.png]
       [--n 16] [--seed 0] [--class 0-9|none] [--truncation 1.0] [--temperature 1.0]
       [--sampler ddim|ddpm] [--steps 50] [--eta 0] [--guidance 1]
-  trilemma eval [--dataset mnist|fashion] [--n 20000] [--diffusion-n 1000] [--sweep-n 128] [--seed 0]
+  trilemma eval [--dataset mnist|fashion] [--n 20000] [--diffusion-n 7680] [--sweep-n 128] [--seed 0]
       [--rows ID,ID]
       score every shipped model against the test split; writes models/scoreboard.json and its plots
       (--rows: only those rows, printed without timing them, nothing written; their samples stay cached)";
@@ -212,7 +212,7 @@ fn run(args: &[String]) -> Result<(), String> {
             let opts = EvalOptions {
                 datasets,
                 n: a.get("n", 20000)?,
-                diffusion_n: a.get("diffusion-n", 1000)?,
+                diffusion_n: a.get("diffusion-n", 7680)?,
                 sweep_n: a.get("sweep-n", 128)?,
                 seed: a.get("seed", 0)?,
                 rows: a

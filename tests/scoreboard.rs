@@ -82,10 +82,39 @@ fn scoreboard_has_every_row_and_sweep() {
     }
 }
 
+/// The README promises that reruns with other seeds move each model's FID by well under 10%: its
+/// jackknife error bar (one standard deviation) must stay within 3.5% of the FID.
+#[test]
+fn model_rows_have_tight_error_bars() {
+    for b in shipped().datasets {
+        for r in b.rows.iter().filter(|r| {
+            r.model != "reference"
+                && r.sweep.as_deref() != Some("steps")
+                && r.sweep.as_deref() != Some("guidance")
+        }) {
+            let c = &r.conditional;
+            let mut bars = vec![("conditional", c.fid, c.fid_se)];
+            bars.extend(
+                r.unconditional
+                    .as_ref()
+                    .map(|u| ("unconditional", u.fid, u.fid_se)),
+            );
+            for (set, fid, se) in bars {
+                assert!(
+                    se <= 0.035 * fid,
+                    "{} {} {set}: FID {fid:.3} ± {se:.3} is wider than 3.5%",
+                    b.dataset,
+                    r.id
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn damaged_scoreboards_are_refused() {
     let json = std::fs::read_to_string(models_dir().join("scoreboard.json")).unwrap();
-    assert!(Scoreboard::parse(&json.replace("\"schema\": 1", "\"schema\": 99")).is_err());
+    assert!(Scoreboard::parse(&json.replace("\"schema\": 2", "\"schema\": 99")).is_err());
     assert!(Scoreboard::parse(&json.replace("\"precision\": 0", "\"precision\": 7")).is_err());
     assert!(Scoreboard::parse(&json.replacen("\"id\"", "\"surprise\": 1, \"id\"", 1)).is_err());
     assert!(Scoreboard::parse(&json[..json.len() / 2]).is_err());

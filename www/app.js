@@ -885,6 +885,9 @@ function loadScoreboard() {
   return scoreboard;
 }
 
+// The models/scoreboard.json schema this page reads (src/eval/scoreboard.rs documents it).
+const SCOREBOARD_SCHEMA = 2;
+
 function showScoreboard() {
   return track(attempt('scoreboard', "Couldn't show the scoreboard", renderScoreboard));
 }
@@ -896,6 +899,7 @@ async function renderScoreboard() {
   let data, board;
   try {
     data = await loadScoreboard();
+    if (data.schema !== SCOREBOARD_SCHEMA) throw new Error(`schema ${data.schema} (this page reads ${SCOREBOARD_SCHEMA})`);
     board = data.datasets.find((b) => b.dataset === dataset);
     if (!board) throw new Error(`it has no rows for ${dataset}`);
   } catch (e) {
@@ -911,7 +915,8 @@ async function renderScoreboard() {
   const fixed = (digits) => (v) => (v == null ? '' : v.toFixed(digits));
   const columns = [
     ['row', (r) => r.label],
-    ['FID ↓', (r) => fixed(2)(r.conditional.fid)],
+    ['n', (r) => (r.unconditional && r.unconditional.n !== r.conditional.n ? `${r.conditional.n} (uncond. ${r.unconditional.n})` : String(r.conditional.n))],
+    ['FID ± SE ↓', (r) => `${fixed(2)(r.conditional.fid)} ± ${fixed(2)(r.conditional.fid_se)}`],
     ['precision ↑', (r) => fixed(3)(r.conditional.precision)],
     ['recall ↑', (r) => fixed(3)(r.conditional.recall)],
     ['class accuracy ↑', (r) => fixed(3)(r.conditional.accuracy)],

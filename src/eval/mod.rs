@@ -687,19 +687,31 @@ fn score(
     let (precision, recall) =
         metrics::precision_recall(&shuffled_test.head(m), &cond.features.head(m), K);
     let asked: Vec<usize> = (0..cond.predicted.len()).map(|i| i % CLASSES).collect();
-    let (fid, fid_se) = metrics::fid_with_error(&cond.features, test, JACKKNIFE_GROUPS);
-    let unconditional = sets.get(1).map(|u| {
-        let histogram = metrics::class_histogram(&u.predicted);
-        let (fid, fid_se) = metrics::fid_with_error(&u.features, test, JACKKNIFE_GROUPS);
-        Unconditional {
-            n: u.predicted.len(),
-            fid,
-            fid_se,
-            histogram,
-            entropy: metrics::normalized_entropy(&histogram),
-            classes_covered: metrics::classes_covered(&histogram, COVERED),
-        }
-    });
+    let fid_with_error =
+        |set: &SampledSet| match metrics::fid_with_error(&set.features, test, JACKKNIFE_GROUPS) {
+            (fid, Some(se)) => Ok((fid, se)),
+            (_, None) => Err(format!(
+                "{}: {} samples are too few for an error bar",
+                spec.id,
+                set.predicted.len()
+            )),
+        };
+    let (fid, fid_se) = fid_with_error(cond)?;
+    let unconditional = sets
+        .get(1)
+        .map(|u| {
+            let histogram = metrics::class_histogram(&u.predicted);
+            let (fid, fid_se) = fid_with_error(u)?;
+            Ok::<_, String>(Unconditional {
+                n: u.predicted.len(),
+                fid,
+                fid_se,
+                histogram,
+                entropy: metrics::normalized_entropy(&histogram),
+                classes_covered: metrics::classes_covered(&histogram, COVERED),
+            })
+        })
+        .transpose()?;
     let speed = match (&spec.source, ms_per_sample) {
         (Source::Model(family, options), Some(ms)) => {
             let model = &models[family.name()].model;

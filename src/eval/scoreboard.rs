@@ -1,9 +1,9 @@
 //! `models/scoreboard.json`: what `trilemma eval` measured, for the page, the README and the tests.
 //!
-//! Schema version 1 (every field required unless marked optional; unknown fields are refused):
+//! Schema version 2 (every field required unless marked optional; unknown fields are refused):
 //!
 //! ```text
-//! Scoreboard { schema: 1, command: string, seed: int, k: int, feature_space: string, datasets: [Board] }
+//! Scoreboard { schema: 2, command: string, seed: int, k: int, feature_space: string, datasets: [Board] }
 //! Board      { dataset: "mnist" | "fashion", test_images: int, classifier: Weights, models: [Weights], rows: [Row] }
 //! Weights    { file: string, fnv1a: 16 hex digits (64-bit FNV-1a of the file's bytes), step: int,
 //!              params: int, test_accuracy: number (classifier only, optional) }
@@ -11,8 +11,8 @@
 //!              sweep: optional "truncation" | "temperature" | "steps" | "guidance",
 //!              knobs: { name: number | string } (the page's names: truncation, temperature, sampler, steps, eta, guidance),
 //!              conditional: Conditional, unconditional: optional Unconditional, speed: optional Speed }
-//! Conditional   { n, fid, fid_se (optional), precision, recall, accuracy }   n samples, class i mod 10 for sample i
-//! Unconditional { n, fid, fid_se (optional), histogram: [10 shares], entropy, classes_covered }   n samples of the "no class" token
+//! Conditional   { n, fid, fid_se, precision, recall, accuracy }   n samples, class i mod 10 for sample i
+//! Unconditional { n, fid, fid_se, histogram: [10 shares], entropy, classes_covered }   n samples of the "no class" token
 //! Speed      { ms_per_sample, batch: 64, threads, params, flops_per_sample }
 //! ```
 //!
@@ -27,7 +27,7 @@ use crate::data::CLASSES;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-pub const SCHEMA: u32 = 1;
+pub const SCHEMA: u32 = 2;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -85,8 +85,7 @@ pub struct Row {
 pub struct Conditional {
     pub n: usize,
     pub fid: f64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fid_se: Option<f64>,
+    pub fid_se: f64,
     pub precision: f64,
     pub recall: f64,
     pub accuracy: f64,
@@ -97,8 +96,7 @@ pub struct Conditional {
 pub struct Unconditional {
     pub n: usize,
     pub fid: f64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fid_se: Option<f64>,
+    pub fid_se: f64,
     pub histogram: [f64; CLASSES],
     pub entropy: f64,
     pub classes_covered: usize,
@@ -162,9 +160,7 @@ impl Scoreboard {
                     return Err(at(&format!("unknown sweep {s}")));
                 }
                 // NaN fails every comparison, so `!(x >= 0.0)` also refuses it.
-                let fid_ok = |n: usize, fid: f64, se: Option<f64>| {
-                    n > 0 && fid >= 0.0 && se.is_none_or(|se| se >= 0.0)
-                };
+                let fid_ok = |n: usize, fid: f64, se: f64| n > 0 && fid >= 0.0 && se >= 0.0;
                 let c = &row.conditional;
                 if !fid_ok(c.n, c.fid, c.fid_se) {
                     return Err(at("conditional n must be > 0, fid and fid_se ≥ 0"));
@@ -215,11 +211,9 @@ impl Scoreboard {
     }
 }
 
-/// A FID for reading, with how far it moves between reruns when that was measured: `2.08 ± 0.06`.
-pub fn fid_text(fid: f64, se: Option<f64>, digits: usize) -> String {
-    se.map_or(format!("{fid:.digits$}"), |se| {
-        format!("{fid:.digits$} ± {se:.digits$}")
-    })
+/// A FID for reading, with how far it moves between reruns: `2.08 ± 0.06`.
+pub fn fid_text(fid: f64, se: f64, digits: usize) -> String {
+    format!("{fid:.digits$} ± {se:.digits$}")
 }
 
 impl Row {

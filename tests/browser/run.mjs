@@ -292,6 +292,11 @@ await test('compare view: three families side by side and the scoreboard', async
   }
   const rows = await p.locator('#scoreboard-table tbody tr').count();
   assert(rows >= 10, `scoreboard rows ${rows}`);
+  // The table shows the shipped file's figures: the main diffusion row's FID with its error bar.
+  const shipped = await p.evaluate(() => fetch('models/scoreboard.json').then((r) => r.json()));
+  const diffusion = shipped.datasets.find((b) => b.dataset === 'mnist').rows.find((r) => r.id === 'diffusion').conditional;
+  const cells = await p.locator('#scoreboard-table tbody tr[data-model="diffusion"]').first().locator('td').allTextContents();
+  assert(cells.includes(`${diffusion.fid.toFixed(2)} ± ${diffusion.fid_se.toFixed(2)}`), `diffusion row shows ${cells.join(' | ')}`);
   await p.screenshot({ path: join(shots, 'compare.png'), fullPage: true });
   await p.close();
 });
