@@ -916,7 +916,8 @@ async function renderScoreboard() {
   const columns = [
     ['row', (r) => r.label],
     ['n', (r) => (r.unconditional && r.unconditional.n !== r.conditional.n ? `${r.conditional.n} (uncond. ${r.unconditional.n})` : String(r.conditional.n))],
-    ['FID ± SE ↓', (r) => `${fixed(2)(r.conditional.fid)} ± ${fixed(2)(r.conditional.fid_se)}`],
+    // No-break spaces keep "2.08 ± 0.06" on one line.
+    ['FID ± SE ↓', (r) => `${fixed(2)(r.conditional.fid)}\u00a0±\u00a0${fixed(2)(r.conditional.fid_se)}`],
     ['precision ↑', (r) => fixed(3)(r.conditional.precision)],
     ['recall ↑', (r) => fixed(3)(r.conditional.recall)],
     ['class accuracy ↑', (r) => fixed(3)(r.conditional.accuracy)],

@@ -295,7 +295,7 @@ await test('compare view: three families side by side and the scoreboard', async
   // The table shows the shipped file's figures: the main diffusion row's FID with its error bar.
   const shipped = await p.evaluate(() => fetch('models/scoreboard.json').then((r) => r.json()));
   const diffusion = shipped.datasets.find((b) => b.dataset === 'mnist').rows.find((r) => r.id === 'diffusion').conditional;
-  const cells = await p.locator('#scoreboard-table tbody tr[data-model="diffusion"]').first().locator('td').allTextContents();
+  const cells = (await p.locator('#scoreboard-table tbody tr[data-model="diffusion"]').first().locator('td').allTextContents()).map((c) => c.replace(/\u00a0/g, ' '));
   assert(cells.includes(`${diffusion.fid.toFixed(2)} ± ${diffusion.fid_se.toFixed(2)}`), `diffusion row shows ${cells.join(' | ')}`);
   await p.screenshot({ path: join(shots, 'compare.png'), fullPage: true });
   await p.close();
