@@ -17,6 +17,8 @@ pub mod models;
 pub mod play;
 #[cfg(all(feature = "train", not(target_arch = "wasm32")))]
 pub mod plot;
+#[cfg(all(feature = "train", not(target_arch = "wasm32")))]
+pub mod progress;
 pub mod rng;
 #[cfg(all(feature = "train", not(target_arch = "wasm32")))]
 pub mod train;

@@ -8,12 +8,12 @@ mod diffusion;
 mod ema;
 mod gan;
 pub mod plot;
-pub mod progress;
 mod vae;
 
 use crate::data::{CLASSES, Dataset, DatasetKind, PIXELS};
 use crate::models::weights::{Model, ModelFile, file_name};
 use crate::models::{Family, Kind, images_from_bytes};
+use crate::progress::Progress;
 use crate::rng::Rng;
 use burn::tensor::{Device, Tensor};
 use std::io::Write;
@@ -139,7 +139,7 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
         .append(true)
         .open(&log_path)
         .map_err(|e| format!("{}: {e}", log_path.display()))?;
-    let mut bar = progress::Progress::new(opts.name(), step, opts.steps);
+    let mut bar = Progress::new(opts.name(), step, opts.steps);
     let started = Instant::now();
     let mut last_save = Instant::now();
     while step < opts.steps {

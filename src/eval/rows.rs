@@ -1,0 +1,177 @@
+//! The rows of a dataset's board: where each row's images come from and how many it samples.
+
+use super::{DIFFUSION_UNCONDITIONAL_N, EvalOptions};
+use crate::generate::Options;
+use crate::models::Family;
+use crate::models::diffusion::{SampleOptions, Sampler};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// Where a row's images come from.
+#[derive(Clone, Debug)]
+pub(super) enum Source {
+    /// Real images of the train split.
+    Train,
+    /// Pixels drawn from a normal distribution with the train split's pixel mean and deviation, clipped.
+    Noise,
+    /// The train split's mean image of each class.
+    ClassMeans,
+    Model(Family, Options),
+}
+
+/// One row to measure.
+#[derive(Clone, Debug)]
+pub(super) struct Spec {
+    pub(super) id: String,
+    pub(super) label: String,
+    pub(super) sweep: Option<&'static str>,
+    pub(super) knobs: BTreeMap<String, serde_json::Value>,
+    pub(super) source: Source,
+    /// Samples of the conditional set.
+    pub(super) n: usize,
+    /// Samples of the unconditional set, if the row has one (the guidance and steps sweeps don't: guidance
+    /// has no effect without a class, and the steps sweep is costly enough).
+    pub(super) unconditional_n: Option<usize>,
+}
+
+/// A knob's value as the shortest decimal that reads back as the same f32 (0.8, not 0.800000011920929).
+fn knob(x: f32) -> serde_json::Value {
+    json!(x.to_string().parse::<f64>().unwrap_or_default())
+}
+
+/// A knob's value as ids and labels spell it: `0`, `0.8`, `ddim`.
+fn knob_text(v: &serde_json::Value) -> String {
+    match (v.as_f64(), v.as_str()) {
+        (Some(x), _) => x.to_string(),
+        (_, Some(t)) => t.to_string(),
+        _ => v.to_string(),
+    }
+}
+
+fn family_knobs(family: Family, o: &Options) -> BTreeMap<String, serde_json::Value> {
+    let d = &o.diffusion;
+    let pairs = match family {
+        Family::Gan => vec![("truncation", knob(o.truncation))],
+        Family::Vae => vec![("temperature", knob(o.temperature))],
+        Family::Diffusion => vec![
+            ("sampler", json!(d.sampler.name())),
+            ("steps", json!(d.steps)),
+            ("eta", knob(d.eta)),
+            ("guidance", knob(d.guidance)),
+        ],
+    };
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// The rows of one dataset's board, in table order.
+pub(super) fn specs(opts: &EvalOptions) -> Vec<Spec> {
+    let reference = |id: &str, label: &str, source| Spec {
+        id: id.into(),
+        label: label.into(),
+        sweep: None,
+        knobs: BTreeMap::new(),
+        source,
+        n: opts.n,
+        unconditional_n: Some(opts.n),
+    };
+    let model = |family: Family, sweep: Option<&'static str>, o: Options, n, uncond| {
+        let knobs = family_knobs(family, &o);
+        let id = match sweep {
+            None => family.name().to_string(),
+            Some(s) => format!("{family}-{s}-{}", knob_text(&knobs[s])),
+        };
+        let label = knobs
+            .iter()
+            .map(|(k, v)| format!("{k} {}", knob_text(v)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Spec {
+            id,
+            label: format!("{family} ({label})"),
+            sweep,
+            knobs,
+            source: Source::Model(family, o),
+            n,
+            unconditional_n: uncond,
+        }
+    };
+    let d = Options::default();
+    let ddim = |steps, guidance| Options {
+        diffusion: SampleOptions {
+            sampler: Sampler::Ddim,
+            steps,
+            eta: 0.0,
+            guidance,
+        },
+        ..d
+    };
+    let mut rows = vec![
+        reference("train", "real train images", Source::Train),
+        reference("noise", "Gaussian noise", Source::Noise),
+        reference("class-means", "per-class mean images", Source::ClassMeans),
+        model(Family::Gan, None, d, opts.n, Some(opts.n)),
+        model(Family::Vae, None, d, opts.n, Some(opts.n)),
+        model(
+            Family::Diffusion,
+            None,
+            d,
+            opts.diffusion_n,
+            Some(opts.diffusion_n.min(DIFFUSION_UNCONDITIONAL_N)),
+        ),
+    ];
+    for truncation in [0.8, 0.6, 0.4] {
+        let o = Options { truncation, ..d };
+        rows.push(model(
+            Family::Gan,
+            Some("truncation"),
+            o,
+            opts.n,
+            Some(opts.n),
+        ));
+    }
+    let o = Options {
+        temperature: 0.8,
+        ..d
+    };
+    rows.push(model(
+        Family::Vae,
+        Some("temperature"),
+        o,
+        opts.n,
+        Some(opts.n),
+    ));
+    // The steps sweep runs without guidance: one pass per step halves the cost of its DDPM 1000 row, the
+    // dearest of the board. Its 50-step row is also the guidance sweep's w = 0 (same samples, cached once).
+    for steps in [10, 25, 50, 100, 250] {
+        rows.push(model(
+            Family::Diffusion,
+            Some("steps"),
+            ddim(steps, 0.0),
+            opts.sweep_n,
+            None,
+        ));
+    }
+    for guidance in [0.0, 1.0, 3.0] {
+        rows.push(model(
+            Family::Diffusion,
+            Some("guidance"),
+            ddim(d.diffusion.steps, guidance),
+            opts.sweep_n,
+            None,
+        ));
+    }
+    // Last: the dearest row (1000 steps).
+    let ddpm = Options {
+        diffusion: SampleOptions {
+            sampler: Sampler::Ddpm,
+            steps: crate::models::diffusion::T,
+            guidance: 0.0,
+            ..d.diffusion
+        },
+        ..d
+    };
+    let mut ddpm_row = model(Family::Diffusion, Some("steps"), ddpm, opts.sweep_n, None);
+    ddpm_row.id = "diffusion-ddpm".into();
+    rows.push(ddpm_row);
+    rows
+}
