@@ -2,8 +2,9 @@
 
 use crate::data::{self, Dataset, DatasetKind};
 use crate::eval::{self, EvalOptions};
-use crate::generate::{self, OPTIONS, Options, Request, Scalar};
+use crate::generate::{self, Class, Count, Options, Request, Seed};
 use crate::image;
+use crate::knob::{Knob, Scalar};
 use crate::models::weights::{ModelFile, file_name};
 use crate::models::{Family, Kind};
 use crate::train::{self, TrainOptions};
@@ -165,23 +166,28 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         Some("sample") => {
             // The family is the positional argument; every other generate option is a `--key`.
-            let options: Vec<&str> = OPTIONS.into_iter().filter(|&k| k != "family").collect();
-            let a = Args::parse(args, &[], &[&options[..], &["weights", "out"]].concat())?;
+            let names: Vec<&str> = Request::NAMES
+                .into_iter()
+                .filter(|&k| k != Family::NAME)
+                .collect();
+            let a = Args::parse(args, &[], &[&names[..], &["weights", "out"]].concat())?;
             let (family, dataset) = a.family_and_dataset()?;
             let weights = a.named.get("weights").map_or_else(
                 || PathBuf::from("models").join(file_name(Kind::Family(family), dataset)),
                 PathBuf::from,
             );
-            let fields = options.iter().filter_map(|&k| {
-                let v = a.named.get(k)?;
-                Some(
-                    Scalar::from_text(k, v)
-                        .map(|x| (k.to_string(), Some(x)))
-                        .ok_or(format!("--{k} must be a number, got `{v}`")),
-                )
-            });
-            let options =
-                Request::from_fields(fields.collect::<Result<Vec<_>, _>>()?)?.options()?;
+            let mut request = Request {
+                family,
+                dataset,
+                ..Request::default()
+            };
+            for k in names {
+                if let Some(v) = a.named.get(k) {
+                    request
+                        .set(k, &Scalar::Text(v.clone()))
+                        .map_err(|e| format!("--{k}: {e}"))?;
+                }
+            }
             let out = PathBuf::from(
                 a.named
                     .get("out")
@@ -197,7 +203,7 @@ fn run(args: &[String]) -> Result<(), String> {
                     file.dataset
                 ));
             }
-            write_samples(&file, &options, &out)
+            write_samples(&file, &request.options, &out)
         }
         Some("eval") => {
             let a = Args::parse(
@@ -242,7 +248,7 @@ fn write_samples(file: &ModelFile, options: &Options, out: &std::path::Path) -> 
         .into_data()
         .try_to_vec::<f32>()
         .map_err(|e| format!("{e:?}"))?;
-    let cols = (options.n as f64).sqrt().ceil() as usize;
+    let cols = (options.n.get() as f64).sqrt().ceil() as usize;
     let (w, h, px) = image::grid(&image::to_bytes(&values), cols, 2);
     let big = image::upscale(w, h, &px, 1, 3);
     image::write_png(out, w * 3, h * 3, 1, &big).map_err(|e| format!("{}: {e}", out.display()))?;
@@ -255,11 +261,11 @@ fn sample_grid(weights: &std::path::Path, out: &std::path::Path) -> Result<(), S
     let file = load(weights)?;
     let device = burn::tensor::Device::flex();
     let mut all = Vec::new();
-    for class in (0..10).map(Some).chain([None]) {
+    for class in (0..10).map(Class::constant).chain([Class::NONE]) {
         let options = Options {
             class,
-            n: 10,
-            seed: 1,
+            n: Count::constant(10),
+            seed: Seed::constant(1),
             ..Options::default()
         };
         let x = generate::generate(&file.model, &options, &device)?;

@@ -28,6 +28,8 @@ pub enum DatasetKind {
     Fashion,
 }
 
+crate::knob::named_knob!(DatasetKind, "dataset");
+
 impl DatasetKind {
     pub const ALL: [DatasetKind; 2] = [DatasetKind::Mnist, DatasetKind::Fashion];
 
@@ -37,13 +39,6 @@ impl DatasetKind {
             DatasetKind::Mnist => "mnist",
             DatasetKind::Fashion => "fashion",
         }
-    }
-
-    pub fn parse(name: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.name() == name)
-            .ok_or_else(|| format!("unknown dataset `{name}` (expected `mnist` or `fashion`)"))
     }
 
     /// The file of real test images shipped for the page, e.g. `test-mnist.bin` (see [`Dataset::picks`]).

@@ -1,220 +1,196 @@
 //! Sampling with every knob of the page and the CLI, under one set of names: `class`, `seed`, `n`,
-//! `truncation` (GAN), `temperature` (VAE), `sampler`, `steps`, `eta`, `guidance` (diffusion).
+//! `truncation` (GAN), `temperature` (VAE), `sampler`, `steps`, `eta`, `guidance` (diffusion). A
+//! [`Request`] is built field by field through [`Request::set`], the one place its values are checked;
+//! everything after takes the checked types.
 
 use crate::data::{CLASSES, DatasetKind};
-use crate::models::Family;
-use crate::models::class_tokens;
-use crate::models::diffusion::{Run, SampleOptions, Sampler, Start, T};
-use crate::models::weights::Model;
+use crate::knob::{Knob, Scalar, quote, whole, whole_knob};
+use crate::models::diffusion::{Eta, Guidance, Run, SampleOptions, Sampler, Start, Steps};
+use crate::models::gan::Truncation;
+use crate::models::vae::Temperature;
+use crate::models::{Family, Model, class_tokens};
 use crate::rng::Rng;
-use burn::tensor::{Device, Int, Tensor};
-
-/// Largest batch a single request may ask for.
-pub const MAX_N: usize = 64;
-
-/// What to generate. Out-of-range values are refused by [`Options::validate`], never clamped silently.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Options {
-    /// Class 0–9, or `None` for unconditional samples.
-    pub class: Option<usize>,
-    pub seed: u64,
-    /// Number of samples, 1–64.
-    pub n: usize,
-    /// GAN truncation ψ ∈ [0, 1.5]: z ← ψ·z.
-    pub truncation: f32,
-    /// VAE prior temperature ∈ [0, 1.5]: z ← temperature·ε.
-    pub temperature: f32,
-    pub diffusion: SampleOptions,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            class: None,
-            seed: 0,
-            n: 16,
-            truncation: 1.0,
-            temperature: 1.0,
-            diffusion: SampleOptions::default(),
-        }
-    }
-}
-
-impl Options {
-    pub fn validate(&self) -> Result<(), String> {
-        if let Some(c) = self.class
-            && c >= CLASSES
-        {
-            return Err(format!("class must be 0–9 or none, got {c}"));
-        }
-        if !(1..=MAX_N).contains(&self.n) {
-            return Err(format!("n must be 1–{MAX_N}, got {}", self.n));
-        }
-        if !(0.0..=1.5).contains(&self.truncation) {
-            return Err(format!(
-                "truncation must be in [0, 1.5], got {}",
-                self.truncation
-            ));
-        }
-        if !(0.0..=1.5).contains(&self.temperature) {
-            return Err(format!(
-                "temperature must be in [0, 1.5], got {}",
-                self.temperature
-            ));
-        }
-        self.diffusion.validate()
-    }
-
-    fn classes(&self) -> Vec<Option<usize>> {
-        vec![self.class; self.n]
-    }
-}
-
-/// A generation request as the page and the URL spell it: every field optional.
-#[derive(Clone, Debug, Default)]
-pub struct Request {
-    pub family: Option<String>,
-    pub dataset: Option<String>,
-    /// 0–9, or `"none"` for unconditional samples.
-    pub class: Option<Scalar>,
-    pub seed: Option<f64>,
-    pub n: Option<f64>,
-    pub truncation: Option<f32>,
-    pub temperature: Option<f32>,
-    pub sampler: Option<String>,
-    pub steps: Option<f64>,
-    pub eta: Option<f32>,
-    pub guidance: Option<f32>,
-}
-
-/// The option names, in link order.
-pub const OPTIONS: [&str; 11] = [
-    "family",
-    "dataset",
-    "class",
-    "seed",
-    "n",
-    "truncation",
-    "temperature",
-    "sampler",
-    "steps",
-    "eta",
-    "guidance",
-];
-
-/// One option's value as JavaScript hands it over: a number or text (a class may be either: `3`, `"3"`, `"none"`).
-#[derive(Clone, Debug, serde::Deserialize)]
-#[serde(untagged)]
-pub enum Scalar {
-    Number(f64),
-    Text(String),
-}
-
-impl Scalar {
-    /// An option's value from text (a link, the command line): a number for the numeric options, `None`
-    /// when such a value is not a finite number.
-    pub fn from_text(key: &str, value: &str) -> Option<Self> {
-        if ["family", "dataset", "sampler", "class"].contains(&key) {
-            return Some(Scalar::Text(value.to_string()));
-        }
-        value
-            .parse::<f64>()
-            .ok()
-            .filter(|x| x.is_finite())
-            .map(Scalar::Number)
-    }
-}
-
-impl Request {
-    /// Builds a request from named values; unknown names and values of the wrong type are refused with
-    /// a message naming the option. `None` values count as absent.
-    pub fn from_fields(
-        fields: impl IntoIterator<Item = (String, Option<Scalar>)>,
-    ) -> Result<Self, String> {
-        let mut r = Request::default();
-        for (key, value) in fields {
-            let Some(value) = value else { continue };
-            let text = |v: Scalar| match v {
-                Scalar::Text(t) => Ok(t),
-                Scalar::Number(x) => Err(format!("{key} must be text, got the number {x}")),
-            };
-            let number = |v: Scalar| match v {
-                Scalar::Number(x) => Ok(x),
-                Scalar::Text(t) => Err(format!("{key} must be a number, got {t:?}")),
-            };
-            match key.as_str() {
-                "family" => r.family = Some(text(value)?),
-                "dataset" => r.dataset = Some(text(value)?),
-                "sampler" => r.sampler = Some(text(value)?),
-                "class" => r.class = Some(value),
-                "seed" => r.seed = Some(number(value)?),
-                "n" => r.n = Some(number(value)?),
-                "steps" => r.steps = Some(number(value)?),
-                "truncation" => r.truncation = Some(number(value)? as f32),
-                "temperature" => r.temperature = Some(number(value)? as f32),
-                "eta" => r.eta = Some(number(value)? as f32),
-                "guidance" => r.guidance = Some(number(value)? as f32),
-                _ => return Err(format!("unknown option `{key}`")),
-            }
-        }
-        Ok(r)
-    }
-}
-
-/// A whole number in `range` from a JSON number (which may be fractional, negative or huge).
-pub fn whole(name: &str, v: f64, max: f64) -> Result<u64, String> {
-    if v.fract() != 0.0 || !(0.0..=max).contains(&v) {
-        return Err(format!("{name} must be a whole number in 0–{max}, got {v}"));
-    }
-    Ok(v as u64)
-}
-
-impl Request {
-    /// The family and dataset named, defaulting to diffusion on MNIST.
-    pub fn model(&self) -> Result<(Family, DatasetKind), String> {
-        Ok((
-            Family::parse(self.family.as_deref().unwrap_or("diffusion"))?,
-            DatasetKind::parse(self.dataset.as_deref().unwrap_or("mnist"))?,
-        ))
-    }
-
-    /// Checked options; absent fields take their defaults.
-    pub fn options(&self) -> Result<Options, String> {
-        let d = Options::default();
-        let class = match &self.class {
-            None => None,
-            Some(Scalar::Number(c)) => Some(whole("class", *c, 9.0)? as usize),
-            Some(Scalar::Text(name)) => parse_class(name)?,
-        };
-        let options = Options {
-            class,
-            seed: self
-                .seed
-                .map_or(Ok(d.seed), |s| whole("seed", s, MAX_SEED as f64))?,
-            n: self
-                .n
-                .map_or(Ok(d.n as u64), |n| whole("n", n, MAX_N as f64))? as usize,
-            truncation: self.truncation.unwrap_or(d.truncation),
-            temperature: self.temperature.unwrap_or(d.temperature),
-            diffusion: SampleOptions {
-                sampler: self
-                    .sampler
-                    .as_deref()
-                    .map_or(Ok(d.diffusion.sampler), Sampler::parse)?,
-                steps: self.steps.map_or(Ok(d.diffusion.steps as u64), |s| {
-                    whole("steps", s, T as f64)
-                })? as usize,
-                eta: self.eta.unwrap_or(d.diffusion.eta),
-                guidance: self.guidance.unwrap_or(d.diffusion.guidance),
-            },
-        };
-        options.validate()?;
-        Ok(options)
-    }
-}
+use burn::tensor::{Device, Tensor};
+use serde::Serialize;
 
 /// Largest seed: 2⁵³ − 1, the largest whole number JavaScript and URLs carry exactly.
 pub const MAX_SEED: u64 = (1 << 53) - 1;
+
+whole_knob!(
+    /// The seed every random draw of a request derives from.
+    Seed(u64), "seed", 0..=MAX_SEED, default 0
+);
+whole_knob!(
+    /// Samples in one request.
+    Count(usize), "n", 1..=64, default 16
+);
+
+/// Largest batch a single request may ask for.
+pub const MAX_N: usize = Count::MAX;
+
+/// The class asked for: 0–9, or none (unconditional samples).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Class(Option<usize>);
+
+impl Class {
+    pub const NONE: Self = Self(None);
+
+    pub fn new(class: Option<usize>) -> Result<Self, String> {
+        match class {
+            Some(c) if c >= CLASSES => Err(format!("class must be 0–9 or none, got {c}")),
+            _ => Ok(Self(class)),
+        }
+    }
+
+    /// A class of the code; out of range, it fails to compile where used in a `const`.
+    pub const fn constant(class: usize) -> Self {
+        assert!(class < CLASSES, "class out of range");
+        Self(Some(class))
+    }
+
+    pub const fn get(self) -> Option<usize> {
+        self.0
+    }
+}
+
+impl Serialize for Class {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Some(c) => s.serialize_u64(c as u64),
+            None => s.serialize_str("none"),
+        }
+    }
+}
+
+impl Knob for Class {
+    const NAME: &'static str = "class";
+
+    fn from_text(text: &str) -> Result<Self, String> {
+        match text {
+            "none" => Ok(Self::NONE),
+            _ => match text.parse::<usize>() {
+                Ok(c) if c < CLASSES => Ok(Self(Some(c))),
+                _ => Err(format!("class must be 0–9 or none, got {}", quote(text))),
+            },
+        }
+    }
+
+    fn from_number(x: f64) -> Result<Self, String> {
+        Ok(Self(Some(
+            whole(Self::NAME, x, 0, CLASSES as u64 - 1)? as usize
+        )))
+    }
+
+    fn to_text(self) -> String {
+        self.0.map_or("none".to_string(), |c| c.to_string())
+    }
+}
+
+/// What to generate: each knob checked where it entered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Options {
+    pub class: Class,
+    pub seed: Seed,
+    pub n: Count,
+    pub truncation: Truncation,
+    pub temperature: Temperature,
+    #[serde(flatten)]
+    pub diffusion: SampleOptions,
+}
+
+impl Options {
+    /// The class of each of the n samples.
+    pub fn classes(&self) -> Vec<Option<usize>> {
+        vec![self.class.get(); self.n.get()]
+    }
+}
+
+/// A generation request as the page, a link and the command line name it: the model and the options.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Request {
+    pub family: Family,
+    pub dataset: DatasetKind,
+    #[serde(flatten)]
+    pub options: Options,
+}
+
+impl Default for Request {
+    /// Diffusion on MNIST, every knob at its default.
+    fn default() -> Self {
+        Self {
+            family: Family::Diffusion,
+            dataset: DatasetKind::Mnist,
+            options: Options::default(),
+        }
+    }
+}
+
+impl Request {
+    /// The option names, in link order.
+    pub const NAMES: [&'static str; 11] = [
+        Family::NAME,
+        DatasetKind::NAME,
+        Class::NAME,
+        Seed::NAME,
+        Count::NAME,
+        Truncation::NAME,
+        Temperature::NAME,
+        Sampler::NAME,
+        Steps::NAME,
+        Eta::NAME,
+        Guidance::NAME,
+    ];
+
+    /// Sets option `key` from `value`: the one place a request's values are checked. The error names the
+    /// option and quotes at most a short, escaped piece of the value.
+    pub fn set(&mut self, key: &str, value: &Scalar) -> Result<(), String> {
+        let o = &mut self.options;
+        match key {
+            Family::NAME => self.family = Knob::from_scalar(value)?,
+            DatasetKind::NAME => self.dataset = Knob::from_scalar(value)?,
+            Class::NAME => o.class = Knob::from_scalar(value)?,
+            Seed::NAME => o.seed = Knob::from_scalar(value)?,
+            Count::NAME => o.n = Knob::from_scalar(value)?,
+            Truncation::NAME => o.truncation = Knob::from_scalar(value)?,
+            Temperature::NAME => o.temperature = Knob::from_scalar(value)?,
+            Sampler::NAME => o.diffusion.sampler = Knob::from_scalar(value)?,
+            Steps::NAME => o.diffusion.steps = Knob::from_scalar(value)?,
+            Eta::NAME => o.diffusion.eta = Knob::from_scalar(value)?,
+            Guidance::NAME => o.diffusion.guidance = Knob::from_scalar(value)?,
+            _ => return Err(format!("unknown option {}", quote(key))),
+        }
+        Ok(())
+    }
+
+    /// Every option as (name, text), in link order; [`Request::set`] reads each text back.
+    pub fn texts(&self) -> [(&'static str, String); 11] {
+        let (o, d) = (&self.options, &self.options.diffusion);
+        [
+            (Family::NAME, self.family.to_text()),
+            (DatasetKind::NAME, self.dataset.to_text()),
+            (Class::NAME, o.class.to_text()),
+            (Seed::NAME, o.seed.to_text()),
+            (Count::NAME, o.n.to_text()),
+            (Truncation::NAME, o.truncation.to_text()),
+            (Temperature::NAME, o.temperature.to_text()),
+            (Sampler::NAME, d.sampler.to_text()),
+            (Steps::NAME, d.steps.to_text()),
+            (Eta::NAME, d.eta.to_text()),
+            (Guidance::NAME, d.guidance.to_text()),
+        ]
+    }
+
+    /// A request from named values (absent ones keep their defaults); the first bad one is the error.
+    pub fn from_fields<'a>(
+        fields: impl IntoIterator<Item = (&'a str, &'a Scalar)>,
+    ) -> Result<Self, String> {
+        let mut request = Self::default();
+        for (key, value) in fields {
+            request.set(key, value)?;
+        }
+        Ok(request)
+    }
+}
 
 /// `[n, 1, 28, 28]` samples in [0, 1] from `model`; the same options give the same samples.
 pub fn generate(model: &Model, options: &Options, device: &Device) -> Result<Tensor<4>, String> {
@@ -229,28 +205,20 @@ pub fn generate_classes(
     options: &Options,
     device: &Device,
 ) -> Result<Tensor<4>, String> {
-    options.validate()?;
-    let tokens = class_tokens(classes, device);
     match model {
         Model::Diffusion(unet) => Ok(Run::new(
             classes,
             options.diffusion,
             Start::Noise,
-            options.seed,
+            options.seed.get(),
             device,
         )?
         .finish(unet)),
-        _ => decode(
-            model,
+        _ => model.decode(
             draw_latents(model, classes.len(), options, device)?,
-            tokens,
+            class_tokens(classes, device),
         ),
     }
-}
-
-/// The error for a model without latent codes (a diffusion model or a classifier).
-pub fn no_latents(model: &Model) -> String {
-    format!("the {} model has no latent codes", model.kind())
 }
 
 /// The latent codes `[n, latent]` a GAN (ψ·z) or VAE (temperature·ε) decodes for `options`' seed.
@@ -260,35 +228,13 @@ pub fn draw_latents(
     options: &Options,
     device: &Device,
 ) -> Result<Tensor<2>, String> {
-    let mut rng = Rng::new(options.seed);
+    let mut rng = Rng::new(options.seed.get());
     match model {
         Model::Gan(gan) => Ok(gan
             .generator
-            .draw_latents(&mut rng, n, device)
-            .mul_scalar(options.truncation)),
+            .draw_latents(&mut rng, n, options.truncation, device)),
         Model::Vae(vae) => Ok(vae.draw_latents(&mut rng, n, options.temperature, device)),
-        _ => Err(no_latents(model)),
-    }
-}
-
-/// Images `[n, 1, 28, 28]` in [0, 1] that a GAN or VAE decodes from latent codes `z` `[n, latent]`
-/// (already scaled: truncation and temperature are not applied again).
-pub fn decode(model: &Model, z: Tensor<2>, tokens: Tensor<1, Int>) -> Result<Tensor<4>, String> {
-    match model {
-        Model::Gan(gan) => Ok(gan.generator.sample(z, tokens, 1.0)),
-        Model::Vae(vae) => Ok(vae.decode(z, tokens)),
-        _ => Err(no_latents(model)),
-    }
-}
-
-/// Parses a class: `0`–`9` or `none`.
-fn parse_class(s: &str) -> Result<Option<usize>, String> {
-    match s {
-        "none" => Ok(None),
-        _ => match s.parse::<usize>() {
-            Ok(c) if c < CLASSES => Ok(Some(c)),
-            _ => Err(format!("class must be 0–9 or none, got `{s}`")),
-        },
+        _ => Err(model.no_latents()),
     }
 }
 
@@ -296,131 +242,92 @@ fn parse_class(s: &str) -> Result<Option<usize>, String> {
 mod tests {
     use super::*;
 
+    fn set(key: &str, value: Scalar) -> Result<Request, String> {
+        Request::from_fields([(key, &value)])
+    }
+
     #[test]
     fn out_of_range_options_are_refused() {
-        let ok = Options::default();
-        assert!(ok.validate().is_ok());
-        let bad = [
-            Options {
-                class: Some(10),
-                ..ok
-            },
-            Options { n: 0, ..ok },
-            Options { n: 65, ..ok },
-            Options {
-                truncation: 1.6,
-                ..ok
-            },
-            Options {
-                truncation: f32::NAN,
-                ..ok
-            },
-            Options {
-                temperature: -0.1,
-                ..ok
-            },
-            Options {
-                diffusion: SampleOptions {
-                    steps: 0,
-                    ..ok.diffusion
-                },
-                ..ok
-            },
-        ];
-        for o in bad {
-            assert!(o.validate().is_err(), "{o:?}");
-        }
+        assert!(Class::new(Some(10)).is_err());
+        assert!(Count::new(0).is_err());
+        assert!(Count::new(65).is_err());
+        assert!(Truncation::new(1.6).is_err());
+        assert!(Truncation::new(f32::NAN).is_err());
+        assert!(Temperature::new(-0.1).is_err());
+        assert!(Steps::new(0).is_err());
+        assert!(Seed::new(MAX_SEED + 1).is_err());
     }
 
     #[test]
     fn requests_take_defaults_and_refuse_bad_values() {
-        let r = Request {
-            family: Some("gan".into()),
-            class: Some(Scalar::Number(3.0)),
-            ..Default::default()
-        };
-        assert_eq!(r.model(), Ok((Family::Gan, DatasetKind::Mnist)));
-        let o = r.options().unwrap();
-        assert_eq!((o.class, o.n, o.seed), (Some(3), 16, 0));
+        let r = Request::from_fields([
+            ("family", &Scalar::Text("gan".into())),
+            ("class", &Scalar::Number(3.0)),
+        ])
+        .unwrap();
+        assert_eq!((r.family, r.dataset), (Family::Gan, DatasetKind::Mnist));
+        let o = r.options;
+        assert_eq!((o.class.get(), o.n.get(), o.seed.get()), (Some(3), 16, 0));
         let bad = [
-            Request {
-                class: Some(Scalar::Number(3.5)),
-                ..Default::default()
-            },
-            Request {
-                class: Some(Scalar::Text("cat".into())),
-                ..Default::default()
-            },
-            Request {
-                seed: Some(-1.0),
-                ..Default::default()
-            },
-            Request {
-                seed: Some(1e300),
-                ..Default::default()
-            },
-            Request {
-                n: Some(1e9),
-                ..Default::default()
-            },
-            Request {
-                steps: Some(2.5),
-                ..Default::default()
-            },
-            Request {
-                sampler: Some("euler".into()),
-                ..Default::default()
-            },
-            Request {
-                eta: Some(2.0),
-                ..Default::default()
-            },
+            ("class", Scalar::Number(3.5)),
+            ("class", Scalar::Text("cat".into())),
+            ("seed", Scalar::Number(-1.0)),
+            ("seed", Scalar::Number(1e300)),
+            ("n", Scalar::Number(1e9)),
+            ("steps", Scalar::Number(2.5)),
+            ("sampler", Scalar::Text("euler".into())),
+            ("eta", Scalar::Number(2.0)),
+            ("family", Scalar::Text("flow".into())),
         ];
-        for r in bad {
-            assert!(r.options().is_err(), "{r:?}");
+        for (key, value) in bad {
+            let e = set(key, value.clone()).unwrap_err();
+            assert!(e.contains(key), "{key} = {value:?}: {e}");
         }
-        assert!(
-            Request {
-                family: Some("flow".into()),
-                ..Default::default()
-            }
-            .model()
-            .is_err()
-        );
     }
 
     #[test]
     fn fields_are_checked_by_name_and_type() {
-        let f = |k: &str, v: Scalar| Request::from_fields([(k.to_string(), Some(v))]);
         assert!(
-            f("seed", Scalar::Text("x".into()))
+            set("seed", Scalar::Text("x".into()))
                 .unwrap_err()
                 .contains("seed must be a number")
         );
         assert!(
-            f("family", Scalar::Number(1.0))
+            set("family", Scalar::Number(1.0))
                 .unwrap_err()
                 .contains("family must be text")
         );
         assert!(
-            f("colour", Scalar::Text("red".into()))
+            set("colour", Scalar::Text("red".into()))
                 .unwrap_err()
-                .contains("unknown option `colour`")
+                .contains("unknown option \"colour\"")
         );
-        let r = Request::from_fields([
-            ("steps".to_string(), Some(Scalar::Number(10.0))),
-            ("class".to_string(), None),
-        ])
-        .unwrap();
-        assert_eq!(r.options().unwrap().diffusion.steps, 10);
-        assert_eq!(r.options().unwrap().class, None);
+        let r = set("steps", Scalar::Number(10.0)).unwrap();
+        assert_eq!(r.options.diffusion.steps.get(), 10);
+        assert_eq!(r.options.class, Class::NONE);
+    }
+
+    #[test]
+    fn every_option_reads_back_its_own_text() {
+        let mut r = Request::default();
+        r.set("class", &Scalar::Text("7".into())).unwrap();
+        r.set("truncation", &Scalar::Number(0.6)).unwrap();
+        let names: Vec<&str> = r.texts().iter().map(|(k, _)| *k).collect();
+        assert_eq!(names, Request::NAMES);
+        let texts: Vec<(&str, Scalar)> = r
+            .texts()
+            .into_iter()
+            .map(|(k, v)| (k, Scalar::Text(v)))
+            .collect();
+        let back = Request::from_fields(texts.iter().map(|(k, v)| (*k, v))).unwrap();
+        assert_eq!(back, r);
     }
 
     #[test]
     fn classes_parse() {
-        assert_eq!(parse_class("none"), Ok(None));
-        assert_eq!(parse_class("7"), Ok(Some(7)));
-        assert!(parse_class("10").is_err());
-        assert!(parse_class("-1").is_err());
+        assert_eq!(Class::from_text("none"), Ok(Class::NONE));
+        assert_eq!(Class::from_text("7"), Ok(Class::constant(7)));
+        assert!(Class::from_text("10").is_err());
+        assert!(Class::from_text("-1").is_err());
     }
 }

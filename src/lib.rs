@@ -12,6 +12,7 @@ pub mod data;
 pub mod eval;
 pub mod generate;
 pub mod image;
+pub mod knob;
 pub mod link;
 pub mod models;
 pub mod play;

@@ -3,21 +3,24 @@
 //! (`view`, `frame`, `t`, `strength`).
 //!
 //! Decoding never fails: each bad field — unknown, repeated, of the wrong type, out of range, not valid
-//! percent-encoding — falls back to its default and adds a notice that names it. Notices are plain text
-//! (the page shows them as text, never as HTML) and quote at most a short, escaped piece of the input.
+//! percent-encoding — keeps its default and adds a notice that names it. Notices are plain text (the page
+//! shows them as text, never as HTML) and quote at most a short, escaped piece of the input.
 
-use crate::data::DatasetKind;
-use crate::generate::{OPTIONS, Options, Request, Scalar};
-use crate::models::Family;
-use crate::models::diffusion::T;
+use crate::generate::Request;
+use crate::knob::{Knob, Scalar, named_knob, quote, whole_knob};
+use crate::models::diffusion::{Strength, T, Timestep};
+use serde::Serialize;
 
 /// Longest query read; a longer one is ignored as a whole.
 pub const MAX_LINK: usize = 2048;
+/// Longest notice: some messages repeat the value.
+const MAX_NOTICE: usize = 120;
 
 /// The panel the page shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum View {
     /// One family's controls and samples.
+    #[default]
     Play,
     /// The three families side by side, and the scoreboard.
     Compare,
@@ -35,52 +38,63 @@ impl View {
             View::Speed => "speed",
         }
     }
-
-    pub fn parse(name: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|v| v.name() == name)
-            .ok_or_else(|| format!("view must be play, compare or speed, got {}", quote(name)))
-    }
 }
+
+named_knob!(View, "view");
+whole_knob!(
+    /// Step scrubber: the shown step of a diffusion run, 0 = pure noise (at most the run's length).
+    Frame(usize), "frame", 0..=T, default 0
+);
 
 /// Everything a share link restores.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct State {
     pub view: View,
-    pub family: Family,
-    pub dataset: DatasetKind,
-    pub options: Options,
-    /// Step scrubber: the shown step of the diffusion run, 0 = pure noise; `None` = the finished sample.
+    #[serde(flatten)]
+    pub request: Request,
+    /// Step scrubber: the shown step of the diffusion run; `None` = the finished sample.
     pub frame: Option<usize>,
-    /// Forward-process scrubber: timestep 0–1000 of the noised real image.
-    pub t: usize,
-    /// Image-to-image strength ∈ [0, 1]: the drawing is noised to t = strength · 1000.
-    pub strength: f32,
+    /// Forward-process scrubber: the timestep of the noised real image.
+    pub t: Timestep,
+    /// Image-to-image: how far the drawing is noised before it is denoised.
+    pub strength: Strength,
 }
 
-impl Default for State {
-    fn default() -> Self {
-        let (family, dataset) = Request::default()
-            .model()
-            .expect("the default request names a model");
-        Self {
-            view: View::Play,
-            family,
-            dataset,
-            options: Options::default(),
-            frame: None,
-            t: T / 2,
-            strength: 0.6,
+/// A state built field by field, each field checked as it is set.
+#[derive(Default)]
+struct Builder {
+    state: State,
+    frame: Option<Frame>,
+}
+
+impl Builder {
+    fn set(&mut self, key: &str, value: &Scalar) -> Result<(), String> {
+        let state = &mut self.state;
+        match key {
+            View::NAME => state.view = Knob::from_scalar(value)?,
+            Frame::NAME => self.frame = Some(Knob::from_scalar(value)?),
+            Timestep::NAME => state.t = Knob::from_scalar(value)?,
+            Strength::NAME => state.strength = Knob::from_scalar(value)?,
+            _ => state.request.set(key, value)?,
         }
+        Ok(())
     }
-}
 
-/// At most 32 characters of untrusted input, escaped and quoted.
-fn quote(s: &str) -> String {
-    let short: String = s.chars().take(32).collect();
-    let more = if short.len() < s.len() { "…" } else { "" };
-    format!("{short:?}{more}")
+    /// The state, and a notice if the frame lies beyond the run the other fields describe.
+    fn finish(mut self) -> (State, Option<String>) {
+        let last = last_frame(&self.state.request);
+        let notice = match self.frame {
+            Some(f) if f.get() > last => Some(format!(
+                "frame: this run has frames 0–{last}, got {}",
+                f.get()
+            )),
+            f => {
+                self.state.frame = f.map(Frame::get);
+                None
+            }
+        };
+        (self.state, notice)
+    }
 }
 
 /// `%XX` and `+` decoding; `None` when the bytes are not valid percent-encoded UTF-8.
@@ -108,36 +122,32 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// Number of frames of a run: the noise, then one per step.
-fn last_frame(options: &Options) -> usize {
-    options.diffusion.timesteps(T).len()
+/// The last frame of a run: the noise is frame 0, then one per step.
+fn last_frame(request: &Request) -> usize {
+    request.options.diffusion.timesteps(T).len()
 }
 
-fn whole(v: &str, max: usize) -> Result<usize, String> {
-    match v.parse::<usize>() {
-        Ok(x) if x <= max => Ok(x),
-        _ => Err(format!(
-            "must be a whole number in 0–{max}, got {}",
-            quote(v)
-        )),
+/// At most [`MAX_NOTICE`] characters of a notice.
+fn capped(notice: String) -> String {
+    match notice.char_indices().nth(MAX_NOTICE) {
+        Some((cut, _)) => format!("{}…", &notice[..cut]),
+        None => notice,
     }
 }
 
 /// The state a link's query (with or without its leading `?`) describes, and a notice per field that was
 /// not used.
 pub fn decode(query: &str) -> (State, Vec<String>) {
-    let mut state = State::default();
     let mut notices = Vec::new();
     let query = query.strip_prefix('?').unwrap_or(query);
     if query.len() > MAX_LINK {
         notices.push(format!(
             "the link is longer than {MAX_LINK} characters: it was ignored"
         ));
-        return (state, notices);
+        return (State::default(), notices);
     }
+    let mut builder = Builder::default();
     let mut seen = Vec::new();
-    let mut fields = Vec::new();
-    let mut frame = None;
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
         let (Some(key), Some(value)) = (percent_decode(raw_key), percent_decode(raw_value)) else {
@@ -148,111 +158,42 @@ pub fn decode(query: &str) -> (State, Vec<String>) {
             notices.push(format!("{}: given twice; the first is used", quote(&key)));
             continue;
         }
-        seen.push(key.clone());
-        let result = match key.as_str() {
-            "view" => View::parse(&value).map(|v| state.view = v),
-            "frame" => whole(&value, T).map(|f| frame = Some(f)),
-            "t" => whole(&value, T).map(|t| state.t = t),
-            "strength" => match value.parse::<f32>() {
-                Ok(s) if (0.0..=1.0).contains(&s) => {
-                    state.strength = s;
-                    Ok(())
-                }
-                _ => Err(format!("must be in [0, 1], got {}", quote(&value))),
-            },
-            k if OPTIONS.contains(&k) => option_field(k, value).map(|f| fields.push(f)),
-            _ => Err("unknown field; ignored".to_string()),
-        };
-        if let Err(e) = result {
-            // Some messages repeat the value: keep them short.
-            let notice = format!("{}: {e}", quote(&key));
-            notices.push(match notice.char_indices().nth(120) {
-                Some((cut, _)) => format!("{}…", &notice[..cut]),
-                None => notice,
-            });
+        if let Err(e) = builder.set(&key, &Scalar::Text(value)) {
+            notices.push(capped(e));
         }
+        seen.push(key);
     }
-    // Each field was checked on its own against the defaults, and no check spans two fields.
-    let request = Request::from_fields(fields).expect("fields checked one by one");
-    (state.family, state.dataset) = request.model().expect("family and dataset checked");
-    state.options = request.options().expect("options checked");
-    if let Some(f) = frame {
-        if f <= last_frame(&state.options) {
-            state.frame = Some(f);
-        } else {
-            notices.push(format!(
-                "\"frame\": this run has frames 0–{}, got {f}",
-                last_frame(&state.options)
-            ));
-        }
-    }
+    let (state, notice) = builder.finish();
+    notices.extend(notice);
     (state, notices)
 }
 
-/// One `generate` option from its link text, checked alone against the defaults.
-fn option_field(key: &str, value: String) -> Result<(String, Option<Scalar>), String> {
-    let scalar = Scalar::from_text(key, &value)
-        .ok_or_else(|| format!("must be a number, got {}", quote(&value)))?;
-    let field = (key.to_string(), Some(scalar));
-    let request = Request::from_fields([field.clone()])?;
-    request.model()?;
-    request.options()?;
-    Ok(field)
-}
-
-/// `%XX` encoding of every byte but letters, digits and `-._~`.
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// The state named by `(field, value)` pairs (the page's own state object): like [`decode`], but any bad
-/// field is an error, listing every notice.
-pub fn from_fields(fields: &[(String, String)]) -> Result<State, String> {
-    let query = fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&");
-    match decode(&query) {
-        (state, notices) if notices.is_empty() => Ok(state),
-        (_, notices) => Err(notices.join("; ")),
+/// field is an error, listing every problem.
+pub fn from_fields<'a>(
+    fields: impl IntoIterator<Item = (&'a str, &'a Scalar)>,
+) -> Result<State, String> {
+    let mut builder = Builder::default();
+    let mut errors: Vec<String> = fields
+        .into_iter()
+        .filter_map(|(key, value)| builder.set(key, value).err())
+        .collect();
+    let (state, notice) = builder.finish();
+    errors.extend(notice);
+    match errors.is_empty() {
+        true => Ok(state),
+        false => Err(errors.join("; ")),
     }
 }
 
 /// The query (without `?`) of a link to `state`: every field, so the link keeps its meaning when defaults
 /// change.
 pub fn encode(state: &State) -> String {
-    let o = &state.options;
-    let d = &o.diffusion;
-    let mut fields = vec![
-        ("view", state.view.name().to_string()),
-        ("family", state.family.name().to_string()),
-        ("dataset", state.dataset.name().to_string()),
-        (
-            "class",
-            o.class.map_or("none".to_string(), |c| c.to_string()),
-        ),
-        ("seed", o.seed.to_string()),
-        ("n", o.n.to_string()),
-        ("truncation", o.truncation.to_string()),
-        ("temperature", o.temperature.to_string()),
-        ("sampler", d.sampler.name().to_string()),
-        ("steps", d.steps.to_string()),
-        ("eta", d.eta.to_string()),
-        ("guidance", d.guidance.to_string()),
-    ];
-    if let Some(f) = state.frame {
-        fields.push(("frame", f.to_string()));
-    }
-    fields.push(("t", state.t.to_string()));
-    fields.push(("strength", state.strength.to_string()));
+    let mut fields = vec![(View::NAME, state.view.to_text())];
+    fields.extend(state.request.texts());
+    fields.extend(state.frame.map(|f| (Frame::NAME, f.to_string())));
+    fields.push((Timestep::NAME, state.t.to_text()));
+    fields.push((Strength::NAME, state.strength.to_text()));
     fields
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
@@ -263,28 +204,34 @@ pub fn encode(state: &State) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::diffusion::Sampler;
+    use crate::data::DatasetKind;
+    use crate::generate::{Class, Count, Seed};
+    use crate::models::Family;
+    use crate::models::diffusion::{Eta, Guidance, Sampler, Steps};
+    use crate::models::gan::Truncation;
+    use crate::models::vae::Temperature;
     use crate::rng::Rng;
 
     fn random_state(rng: &mut Rng) -> State {
         let mut s = State::default();
         let unit = |rng: &mut Rng| rng.below(1_000_001) as f32 / 1e6;
         s.view = View::ALL[rng.below(3)];
-        s.family = Family::ALL[rng.below(3)];
-        s.dataset = DatasetKind::ALL[rng.below(2)];
-        let o = &mut s.options;
-        o.class = (rng.below(11) < 10).then(|| rng.below(10));
-        o.seed = rng.next_u64() >> 11;
-        o.n = 1 + rng.below(64);
-        o.truncation = 1.5 * unit(rng);
-        o.temperature = 1.5 * unit(rng);
+        let r = &mut s.request;
+        r.family = Family::ALL[rng.below(3)];
+        r.dataset = DatasetKind::ALL[rng.below(2)];
+        let o = &mut r.options;
+        o.class = Class::new((rng.below(11) < 10).then(|| rng.below(10))).unwrap();
+        o.seed = Seed::new(rng.next_u64() >> 11).unwrap();
+        o.n = Count::new(1 + rng.below(64)).unwrap();
+        o.truncation = Truncation::new(1.5 * unit(rng)).unwrap();
+        o.temperature = Temperature::new(1.5 * unit(rng)).unwrap();
         o.diffusion.sampler = [Sampler::Ddim, Sampler::Ddpm][rng.below(2)];
-        o.diffusion.steps = 1 + rng.below(T);
-        o.diffusion.eta = unit(rng);
-        o.diffusion.guidance = 20.0 * unit(rng);
-        s.frame = (rng.below(2) == 0).then(|| rng.below(last_frame(o) + 1));
-        s.t = rng.below(T + 1);
-        s.strength = unit(rng);
+        o.diffusion.steps = Steps::new(1 + rng.below(T)).unwrap();
+        o.diffusion.eta = Eta::new(unit(rng)).unwrap();
+        o.diffusion.guidance = Guidance::new(20.0 * unit(rng)).unwrap();
+        s.frame = (rng.below(2) == 0).then(|| rng.below(last_frame(r) + 1));
+        s.t = Timestep::new(rng.below(T + 1)).unwrap();
+        s.strength = Strength::new(unit(rng)).unwrap();
         s
     }
 
@@ -345,24 +292,27 @@ mod tests {
     fn good_fields_are_kept_beside_bad_ones() {
         let (s, notices) = decode("?seed=7&n=oops&class=3&class=4&truncation=0.5&x=<b>&family=gan");
         assert_eq!(notices.len(), 3, "{notices:?}");
-        assert_eq!((s.options.seed, s.options.n), (7, Options::default().n));
-        assert_eq!((s.options.class, s.options.truncation), (Some(3), 0.5));
-        assert_eq!(s.family, Family::Gan);
+        let o = s.request.options;
+        assert_eq!((o.seed.get(), o.n), (7, Count::DEFAULT));
+        assert_eq!((o.class.get(), o.truncation.get()), (Some(3), 0.5));
+        assert_eq!(s.request.family, Family::Gan);
         // Percent-encoding and `+` decode like a browser's.
         let (s, notices) = decode("class=%6Eone&view=com%70are");
         assert!(notices.is_empty());
-        assert_eq!((s.options.class, s.view), (None, View::Compare));
+        assert_eq!(
+            (s.request.options.class, s.view),
+            (Class::NONE, View::Compare)
+        );
     }
 
     #[test]
     fn page_state_fields_are_checked_strictly() {
         let f = |pairs: &[(&str, &str)]| {
-            from_fields(
-                &pairs
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect::<Vec<_>>(),
-            )
+            let values: Vec<Scalar> = pairs
+                .iter()
+                .map(|(_, v)| Scalar::Text(v.to_string()))
+                .collect();
+            from_fields(pairs.iter().map(|(k, _)| *k).zip(&values))
         };
         let s = f(&[
             ("family", "vae"),
@@ -371,11 +321,12 @@ mod tests {
             ("strength", "0.25"),
         ])
         .unwrap();
+        let o = s.request.options;
         assert_eq!(
-            (s.family, s.options.class, s.options.seed, s.strength),
-            (Family::Vae, None, 12, 0.25)
+            (s.request.family, o.class, o.seed.get(), s.strength.get()),
+            (Family::Vae, Class::NONE, 12, 0.25)
         );
-        // Values that would break a query are encoded, so they reach the checks intact and are refused.
+        // Values that would break a query reach the checks intact and are refused.
         let e = f(&[("seed", "1&n=2"), ("colour", "red")]).unwrap_err();
         assert!(e.contains("seed") && e.contains("colour"), "{e}");
         assert!(f(&[("n", "64"), ("eta", "1")]).is_ok());
@@ -403,7 +354,6 @@ mod tests {
                 q.push('&');
             }
             let (s, notices) = decode(&q);
-            assert!(s.options.validate().is_ok(), "{q}");
             assert!(
                 notices.iter().all(|n| n.chars().count() < 160),
                 "{q}: {notices:?}"

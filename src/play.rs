@@ -3,19 +3,21 @@
 //! recorded step by step for the scrubber. Target-independent (tested natively); `web` only binds it.
 
 use crate::data::{PIXELS, SIDE};
-use crate::generate::{self, MAX_N, Options};
-use crate::models::diffusion::{Run, Schedule, Start, T};
+use crate::generate::{self, Class, MAX_N, Options, Seed};
+use crate::knob::whole_knob;
+use crate::models::diffusion::{Run, Schedule, Start, Strength, Timestep};
 use crate::models::unet::Unet;
 use crate::models::vae::Vae;
-use crate::models::weights::Model;
-use crate::models::{class_tokens, images_from_bytes, normal};
+use crate::models::{Model, class_tokens, images_from_bytes, normal};
 use crate::rng::Rng;
 use burn::tensor::{Device, Tensor, TensorData};
 
 /// Largest magnitude accepted in an edited latent code: far beyond anything N(0, I) draws.
 pub const MAX_LATENT: f32 = 10.0;
-/// Most frames of an interpolation.
-pub const MAX_FRAMES: usize = 16;
+whole_knob!(
+    /// Frames of an interpolation, both ends included.
+    Frames(usize), "frames", 2..=16, default 8
+);
 
 /// Samples with what the page shows beside them.
 #[derive(Clone, Debug)]
@@ -38,7 +40,7 @@ impl Samples {
     ) -> Result<Self, String> {
         let device = z.device();
         let tokens = class_tokens(classes, &device);
-        let images = generate::decode(model, z.clone(), tokens.clone())?;
+        let images = model.decode(z.clone(), tokens.clone())?;
         let scores = match model {
             Model::Gan(gan) if scores => Some(gan.discriminator.realness(images.clone(), tokens)),
             _ => None,
@@ -59,7 +61,6 @@ pub fn samples(
     scores: bool,
     device: &Device,
 ) -> Result<Samples, String> {
-    options.validate()?;
     match model {
         Model::Diffusion(_) => Ok(Samples {
             images: generate::generate(model, options, device)?,
@@ -67,18 +68,9 @@ pub fn samples(
             scores: None,
         }),
         _ => {
-            let z = generate::draw_latents(model, options.n, options, device)?;
-            Samples::decoded(model, z, &vec![options.class; options.n], scores)
+            let z = generate::draw_latents(model, options.n.get(), options, device)?;
+            Samples::decoded(model, z, &options.classes(), scores)
         }
-    }
-}
-
-/// Latent dimension of a GAN or VAE.
-pub fn latent_size(model: &Model) -> Result<usize, String> {
-    match model {
-        Model::Gan(gan) => Ok(gan.generator.latent()),
-        Model::Vae(vae) => Ok(vae.latent()),
-        _ => Err(generate::no_latents(model)),
     }
 }
 
@@ -86,10 +78,10 @@ pub fn latent_size(model: &Model) -> Result<usize, String> {
 pub fn decode(
     model: &Model,
     latents: &[f32],
-    class: Option<usize>,
+    class: Class,
     device: &Device,
 ) -> Result<Samples, String> {
-    let d = latent_size(model)?;
+    let d = model.latent_size()?;
     let n = latents.len() / d;
     if !latents.len().is_multiple_of(d) || !(1..=MAX_N).contains(&n) {
         return Err(format!(
@@ -106,13 +98,13 @@ pub fn decode(
         ));
     }
     let z = Tensor::from_data(TensorData::new(latents.to_vec(), [n, d]), device);
-    Samples::decoded(model, z, &vec![class; n], true)
+    Samples::decoded(model, z, &vec![class.get(); n], true)
 }
 
 /// `frames` codes along the great-circle path from `a` to `b` (both ends included), with the norm
 /// interpolated linearly: Gaussian codes keep a typical norm all the way, which a straight line would
 /// shrink towards the (atypical) origin.
-pub fn slerp(a: &[f32], b: &[f32], frames: usize) -> Result<Vec<f32>, String> {
+pub fn slerp(a: &[f32], b: &[f32], frames: Frames) -> Result<Vec<f32>, String> {
     if a.len() != b.len() || a.is_empty() {
         return Err(format!(
             "both ends need codes of the same size, got {} and {}",
@@ -120,9 +112,7 @@ pub fn slerp(a: &[f32], b: &[f32], frames: usize) -> Result<Vec<f32>, String> {
             b.len()
         ));
     }
-    if !(2..=MAX_FRAMES).contains(&frames) {
-        return Err(format!("frames must be 2–{MAX_FRAMES}, got {frames}"));
-    }
+    let frames = frames.get();
     let norm = |v: &[f32]| v.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
     let (na, nb) = (norm(a), norm(b));
     let dot = a
@@ -163,8 +153,8 @@ pub fn interpolate(
     model: &Model,
     a: &[f32],
     b: &[f32],
-    frames: usize,
-    class: Option<usize>,
+    frames: Frames,
+    class: Class,
     device: &Device,
 ) -> Result<Samples, String> {
     decode(model, &slerp(a, b, frames)?, class, device)
@@ -189,13 +179,8 @@ pub struct Encoding {
     pub reconstruction: Tensor<4>,
 }
 
-pub fn encode(
-    vae: &Vae,
-    bytes: &[u8],
-    class: Option<usize>,
-    device: &Device,
-) -> Result<Encoding, String> {
-    let tokens = class_tokens(&[class], device);
+pub fn encode(vae: &Vae, bytes: &[u8], class: Class, device: &Device) -> Result<Encoding, String> {
+    let tokens = class_tokens(&[class.get()], device);
     let posterior = vae.encode(image(bytes, device)?, tokens.clone());
     Ok(Encoding {
         reconstruction: vae.decode(posterior.mean.clone(), tokens),
@@ -206,15 +191,13 @@ pub fn encode(
 
 /// The forward process q(x_t | x_0) applied to one image: `t` = 0 is the image itself, `t` = 1000 is
 /// (almost) pure noise. Returns `[1, 1, 28, 28]` in [0, 1] (values beyond are clipped for display).
-pub fn noise(bytes: &[u8], t: usize, seed: u64, device: &Device) -> Result<Tensor<4>, String> {
-    if t > T {
-        return Err(format!("t must be 0–{T}, got {t}"));
-    }
+pub fn noise(bytes: &[u8], t: Timestep, seed: Seed, device: &Device) -> Result<Tensor<4>, String> {
+    let t = t.get();
     let x0 = image(bytes, device)? * 2.0 - 1.0;
     let x = if t == 0 {
         x0
     } else {
-        let eps = normal(&mut Rng::new(seed), [1, 1, SIDE, SIDE], device);
+        let eps = normal(&mut Rng::new(seed.get()), [1, 1, SIDE, SIDE], device);
         Schedule::default().noise(x0, eps, &[t - 1])
     };
     Ok(((x + 1.0) / 2.0).clamp(0.0, 1.0))
@@ -225,7 +208,7 @@ pub enum Origin {
     Noise,
     Image {
         image: Vec<u8>,
-        strength: f32,
+        strength: Strength,
     },
     /// `mask`: non-zero bytes mark the pixels to regenerate.
     Inpaint {
@@ -264,8 +247,7 @@ impl Recording {
         origin: Origin,
         device: &Device,
     ) -> Result<Self, String> {
-        options.validate()?;
-        let n = options.n;
+        let n = options.n.get();
         let batch = |bytes: &[u8]| -> Result<Tensor<4>, String> {
             Ok(image(bytes, device)?.repeat_dim(0, n))
         };
@@ -284,10 +266,10 @@ impl Recording {
             }
         };
         let run = Run::new(
-            &vec![options.class; n],
+            &options.classes(),
             options.diffusion,
             start,
-            options.seed,
+            options.seed.get(),
             device,
         )?;
         let stride = (run.len() * n * PIXELS * 2).div_ceil(FRAME_BUDGET).max(1);
@@ -359,12 +341,13 @@ impl Recording {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generate::Count;
     use crate::generate::generate;
     use crate::image::to_bytes;
-    use crate::models::diffusion::{SampleOptions, Sampler};
-    use crate::models::gan::GanConfig;
+    use crate::models::diffusion::{Eta, Guidance, SampleOptions, Sampler, Steps, T};
+    use crate::models::gan::{GanConfig, Truncation};
     use crate::models::unet::UnetConfig;
-    use crate::models::vae::VaeConfig;
+    use crate::models::vae::{Temperature, VaeConfig};
 
     fn bytes(x: Tensor<4>) -> Vec<u8> {
         to_bytes(&x.into_data().try_to_vec::<f32>().unwrap())
@@ -382,11 +365,11 @@ mod tests {
             Model::Vae(VaeConfig::new().init(&device)),
         ] {
             let options = Options {
-                class: Some(4),
-                n: 3,
-                seed: 9,
-                truncation: 0.7,
-                temperature: 0.8,
+                class: Class::constant(4),
+                n: Count::constant(3),
+                seed: Seed::constant(9),
+                truncation: Truncation::constant(0.7),
+                temperature: Temperature::constant(0.8),
                 ..Options::default()
             };
             let s = samples(&model, &options, true, &device).unwrap();
@@ -399,8 +382,8 @@ mod tests {
             let images = bytes(s.images.clone());
             assert_eq!(images, bytes(generate(&model, &options, &device).unwrap()));
             let z = floats(s.latents.unwrap());
-            assert_eq!(z.len(), 3 * latent_size(&model).unwrap());
-            let again = decode(&model, &z, Some(4), &device).unwrap();
+            assert_eq!(z.len(), 3 * model.latent_size().unwrap());
+            let again = decode(&model, &z, Class::constant(4), &device).unwrap();
             assert_eq!(bytes(again.images), images);
             // Scores are probabilities, for the GAN only.
             match (&model, s.scores) {
@@ -417,28 +400,28 @@ mod tests {
     fn decode_refuses_bad_codes() {
         let device = Device::flex();
         let gan = Model::Gan(GanConfig::new().init(&device));
-        let d = latent_size(&gan).unwrap();
-        assert!(decode(&gan, &vec![0.0; d + 1], None, &device).is_err());
-        assert!(decode(&gan, &[], None, &device).is_err());
-        assert!(decode(&gan, &vec![0.0; d * 65], None, &device).is_err());
+        let d = gan.latent_size().unwrap();
+        assert!(decode(&gan, &vec![0.0; d + 1], Class::NONE, &device).is_err());
+        assert!(decode(&gan, &[], Class::NONE, &device).is_err());
+        assert!(decode(&gan, &vec![0.0; d * 65], Class::NONE, &device).is_err());
         let mut z = vec![0.0; d];
         z[3] = f32::NAN;
         assert!(
-            decode(&gan, &z, None, &device)
+            decode(&gan, &z, Class::NONE, &device)
                 .unwrap_err()
                 .contains("finite")
         );
         z[3] = 11.0;
-        assert!(decode(&gan, &z, None, &device).is_err());
+        assert!(decode(&gan, &z, Class::NONE, &device).is_err());
         let unet = Model::Diffusion(UnetConfig::new().init(&device));
-        assert!(latent_size(&unet).is_err());
+        assert!(unet.latent_size().is_err());
     }
 
     #[test]
     fn slerp_keeps_ends_and_norm() {
         let a = [3.0, 0.0, 0.0];
         let b = [0.0, 5.0, 0.0];
-        let path = slerp(&a, &b, 5).unwrap();
+        let path = slerp(&a, &b, Frames::constant(5)).unwrap();
         assert_eq!(path.len(), 15);
         let close = |x: &[f32], y: &[f32]| x.iter().zip(y).all(|(p, q)| (p - q).abs() < 1e-5);
         assert!(close(&path[..3], &a) && close(&path[12..], &b));
@@ -448,16 +431,16 @@ mod tests {
         let norm = mid.iter().map(|v| v * v).sum::<f32>().sqrt();
         assert!((norm - 4.0).abs() < 1e-4, "{norm}");
         // Parallel and zero codes fall back to the straight line.
-        let same = slerp(&a, &[6.0, 0.0, 0.0], 3).unwrap();
+        let same = slerp(&a, &[6.0, 0.0, 0.0], Frames::constant(3)).unwrap();
         assert!(close(&same[3..6], &[4.5, 0.0, 0.0]));
         assert!(
-            slerp(&[0.0; 3], &a, 3)
+            slerp(&[0.0; 3], &a, Frames::constant(3))
                 .unwrap()
                 .iter()
                 .all(|v| v.is_finite())
         );
-        assert!(slerp(&a, &b[..2], 3).is_err());
-        assert!(slerp(&a, &b, 1).is_err() && slerp(&a, &b, 17).is_err());
+        assert!(slerp(&a, &b[..2], Frames::constant(3)).is_err());
+        assert!(Frames::new(1).is_err() && Frames::new(17).is_err());
     }
 
     #[test]
@@ -465,16 +448,16 @@ mod tests {
         let device = Device::flex();
         assert!(image(&[0; 783], &device).unwrap_err().contains("784"));
         let vae = VaeConfig::new().init(&device);
-        assert!(encode(&vae, &[0; 785], None, &device).is_err());
-        assert!(noise(&[0; 10], 5, 0, &device).is_err());
-        assert!(noise(&[0; PIXELS], 1001, 0, &device).is_err());
+        assert!(encode(&vae, &[0; 785], Class::NONE, &device).is_err());
+        assert!(noise(&[0; 10], Timestep::constant(5), Seed::DEFAULT, &device).is_err());
+        assert!(Timestep::new(1001).is_err());
     }
 
     #[test]
     fn encoding_gives_a_positive_sigma_and_a_reconstruction() {
         let device = Device::flex();
         let vae = VaeConfig::new().init(&device);
-        let e = encode(&vae, &[128; PIXELS], Some(2), &device).unwrap();
+        let e = encode(&vae, &[128; PIXELS], Class::constant(2), &device).unwrap();
         assert_eq!(e.mu.dims(), [1, vae.latent()]);
         assert!(floats(e.sigma).iter().all(|s| *s > 0.0));
         assert_eq!(e.reconstruction.dims(), [1, 1, SIDE, SIDE]);
@@ -486,9 +469,12 @@ mod tests {
         let img: Vec<u8> = (0..PIXELS)
             .map(|i| if i % 3 == 0 { 255 } else { 0 })
             .collect();
-        assert_eq!(bytes(noise(&img, 0, 1, &device).unwrap()), img);
+        assert_eq!(
+            bytes(noise(&img, Timestep::constant(0), Seed::constant(1), &device).unwrap()),
+            img
+        );
         let corr = |t| {
-            let x = floats(noise(&img, t, 1, &device).unwrap());
+            let x = floats(noise(&img, Timestep::constant(t), Seed::constant(1), &device).unwrap());
             let (mx, my) = (
                 x.iter().sum::<f32>() / PIXELS as f32,
                 img.iter().map(|&v| v as f32 / 255.0).sum::<f32>() / PIXELS as f32,
@@ -512,8 +498,8 @@ mod tests {
             "{early} {mid} {late}"
         );
         assert_eq!(
-            bytes(noise(&img, 300, 4, &device).unwrap()),
-            bytes(noise(&img, 300, 4, &device).unwrap())
+            bytes(noise(&img, Timestep::constant(300), Seed::constant(4), &device).unwrap()),
+            bytes(noise(&img, Timestep::constant(300), Seed::constant(4), &device).unwrap())
         );
     }
 
@@ -527,14 +513,14 @@ mod tests {
 
     fn fast(n: usize) -> Options {
         Options {
-            n,
-            class: Some(1),
-            seed: 5,
+            n: Count::new(n).unwrap(),
+            class: Class::constant(1),
+            seed: Seed::constant(5),
             diffusion: SampleOptions {
                 sampler: Sampler::Ddim,
-                steps: 6,
-                eta: 0.5,
-                guidance: 1.0,
+                steps: Steps::constant(6),
+                eta: Eta::constant(0.5),
+                guidance: Guidance::constant(1.0),
             },
             ..Options::default()
         }
@@ -564,7 +550,7 @@ mod tests {
     fn long_runs_keep_every_kth_frame() {
         let device = Device::flex();
         let mut options = fast(64);
-        options.diffusion.steps = 1000;
+        options.diffusion.steps = Steps::constant(1000);
         let rec = Recording::new(tiny(&device), &options, Origin::Noise, &device).unwrap();
         // 1000 steps × 64 samples × 2 images × 784 pixels = 100 M values, 3× the budget.
         assert_eq!(rec.stride, 3);
@@ -608,7 +594,7 @@ mod tests {
         let rec = |strength| {
             let origin = Origin::Image {
                 image: img.clone(),
-                strength,
+                strength: Strength::constant(strength),
             };
             Recording::new(tiny(&device), &fast(1), origin, &device).unwrap()
         };
@@ -617,10 +603,6 @@ mod tests {
         let mut none = rec(0.0);
         assert_eq!(none.step(5), 0);
         assert_eq!(bytes(none.images()), img);
-        let origin = Origin::Image {
-            image: img.clone(),
-            strength: 1.5,
-        };
-        assert!(Recording::new(tiny(&device), &fast(1), origin, &device).is_err());
+        assert!(Strength::new(1.5).is_err());
     }
 }

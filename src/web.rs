@@ -1,16 +1,19 @@
 //! The JavaScript binding of the page (wasm only). It only binds: options are parsed and models run by the
-//! rest of the crate (`generate`, `play`, `link`); `www/` draws what comes back.
+//! rest of the crate (`generate`, `play`, `link`); `www/` draws what comes back. Plain data crosses with
+//! `serde-wasm-bindgen`; pixels and codes cross as typed arrays.
 
 use crate::data::{DatasetKind, SIDE};
-use crate::generate::{Request, Scalar, whole};
+use crate::generate::Request;
 use crate::image::to_bytes;
+use crate::knob::{Knob, Scalar};
 use crate::link;
-use crate::models::diffusion::T;
-use crate::models::weights::{Model, ModelFile};
-use crate::models::{Family, Kind};
-use crate::play::{self, Origin, Recording};
+use crate::models::diffusion::{Strength, Timestep};
+use crate::models::weights::ModelFile;
+use crate::models::{Family, Kind, Model};
+use crate::play::{self, Frames, Origin, Recording};
 use burn::tensor::{Device, Tensor};
-use js_sys::{Array, Float32Array, Object, Reflect, Uint8Array, Uint8ClampedArray};
+use js_sys::{Float32Array, Object, Reflect, Uint8Array, Uint8ClampedArray};
+use serde::Serialize;
 use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 
@@ -23,53 +26,12 @@ fn js_err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
-/// A plain object built field by field.
-struct Out(Object);
-
-impl Out {
-    fn new() -> Self {
-        Self(Object::new())
-    }
-
-    fn set(self, key: &str, value: impl Into<JsValue>) -> Self {
-        // Setting a data property on a fresh plain object cannot fail.
-        let _ = Reflect::set(&self.0, &key.into(), &value.into());
-        self
-    }
-
-    /// `n`, `width`, `height` and `pixels` of `[n, 1, 28, 28]` images in [0, 1].
-    async fn images(self, key: &str, x: Tensor<4>) -> Result<Self, JsError> {
-        let n = x.dims()[0];
-        let pixels = Uint8ClampedArray::from(to_bytes(&read(x).await?).as_slice());
-        Ok(self
-            .set("n", n)
-            .set("width", SIDE)
-            .set("height", SIDE)
-            .set(key, pixels))
-    }
-
-    async fn floats<const D: usize>(self, key: &str, x: Tensor<D>) -> Result<Self, JsError> {
-        let values = read(x).await?;
-        Ok(self.set(key, Float32Array::from(values.as_slice())))
-    }
-
-    /// Images, and the latent codes and scores of GAN / VAE samples.
-    async fn samples(self, s: play::Samples) -> Result<Self, JsError> {
-        let mut out = self.images("pixels", s.images).await?;
-        if let Some(z) = s.latents {
-            out = out.set("latent", z.dims()[1]).floats("latents", z).await?;
-        }
-        if let Some(p) = s.scores {
-            out = out.floats("scores", p).await?;
-        }
-        Ok(out)
-    }
-}
-
-impl From<Out> for JsValue {
-    fn from(out: Out) -> Self {
-        out.0.into()
-    }
+/// A plain JavaScript object (never a `Map`) of `value`; absent options become `null`.
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    let serializer = serde_wasm_bindgen::Serializer::new()
+        .serialize_maps_as_objects(true)
+        .serialize_missing_as_null(true);
+    value.serialize(&serializer).map_err(js_err)
 }
 
 /// Reads a tensor back to the host without blocking the page.
@@ -81,36 +43,140 @@ async fn read<const D: usize>(x: Tensor<D>) -> Result<Vec<f32>, JsError> {
         .map_err(|e| js_err(format!("{e:?}")))
 }
 
-/// The option names of `options` (a plain object) that `Request` knows, as a request; fields named in
-/// `extra` are handed back as they are.
+/// `[n, 1, 28, 28]` images in [0, 1] as n·28·28 gray bytes.
+async fn pixels(x: Tensor<4>) -> Result<Uint8ClampedArray, JsError> {
+    Ok(Uint8ClampedArray::from(
+        to_bytes(&read(x).await?).as_slice(),
+    ))
+}
+
+async fn floats<const D: usize>(x: Tensor<D>) -> Result<Float32Array, JsError> {
+    Ok(Float32Array::from(read(x).await?.as_slice()))
+}
+
+/// A typed array, or `undefined` (left out of the object) when there is none.
+async fn maybe_floats<const D: usize>(x: Option<Tensor<D>>) -> Result<JsValue, JsError> {
+    Ok(match x {
+        Some(x) => floats(x).await?.into(),
+        None => JsValue::UNDEFINED,
+    })
+}
+
+/// Images with what the page shows beside them: `{n, width, height, pixels}`, plus `latent` and `latents`
+/// (n·`latent` codes) for GAN / VAE samples and the discriminator's `scores` for GAN samples.
+#[derive(Serialize)]
+struct Samples {
+    n: usize,
+    width: usize,
+    height: usize,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pixels: Uint8ClampedArray,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    latent: Option<usize>,
+    #[serde(
+        with = "serde_wasm_bindgen::preserve",
+        skip_serializing_if = "JsValue::is_undefined"
+    )]
+    latents: JsValue,
+    #[serde(
+        with = "serde_wasm_bindgen::preserve",
+        skip_serializing_if = "JsValue::is_undefined"
+    )]
+    scores: JsValue,
+}
+
+impl Samples {
+    async fn of(s: play::Samples) -> Result<JsValue, JsError> {
+        let latent = s.latents.as_ref().map(|z| z.dims()[1]);
+        to_js(&Samples {
+            n: s.images.dims()[0],
+            width: SIDE,
+            height: SIDE,
+            pixels: pixels(s.images).await?,
+            latent,
+            latents: maybe_floats(s.latents).await?,
+            scores: maybe_floats(s.scores).await?,
+        })
+    }
+
+    async fn images(x: Tensor<4>) -> Result<JsValue, JsError> {
+        Self::of(play::Samples {
+            images: x,
+            latents: None,
+            scores: None,
+        })
+        .await
+    }
+}
+
+/// The VAE's posterior of an image and its reconstruction.
+#[derive(Serialize)]
+struct Encoding {
+    latent: usize,
+    n: usize,
+    width: usize,
+    height: usize,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pixels: Uint8ClampedArray,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    mu: Float32Array,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    sigma: Float32Array,
+}
+
+/// A frame of a recorded run; `x0` is `null` before the first step.
+#[derive(Serialize)]
+struct Frame {
+    index: usize,
+    t: usize,
+    n: usize,
+    width: usize,
+    height: usize,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    xt: Uint8ClampedArray,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    x0: JsValue,
+}
+
+/// The state of a share link and the notices of the fields that were not used.
+#[derive(Serialize)]
+struct Link {
+    state: link::State,
+    notices: Vec<String>,
+}
+
+/// Fields of a JavaScript object: named numbers or text, and the extra ones as they are.
+type Fields = (Vec<(String, Scalar)>, HashMap<String, JsValue>);
+
+/// The fields of a plain object: those named in `extra` as they are, every other one as a number or text.
+fn fields(object: &JsValue, what: &str, extra: &[&str]) -> Result<Fields, JsError> {
+    if !object.is_object() {
+        return Err(js_err(format!("{what} must be an object")));
+    }
+    let (mut fields, mut rest) = (Vec::new(), HashMap::new());
+    for key in Object::keys(object.unchecked_ref::<Object>()).iter() {
+        let name = key.as_string().unwrap_or_default();
+        let value =
+            Reflect::get(object, &key).map_err(|_| js_err(format!("can't read the {what}")))?;
+        if extra.contains(&name.as_str()) {
+            rest.insert(name, value);
+        } else if !(value.is_undefined() || value.is_null()) {
+            let scalar = serde_wasm_bindgen::from_value(value)
+                .map_err(|_| js_err(format!("{name} must be a number or text")))?;
+            fields.push((name, scalar));
+        }
+    }
+    Ok((fields, rest))
+}
+
+/// A request from the generate options of `options`; the fields named in `extra` are handed back.
 fn parse_options(
     options: &JsValue,
     extra: &[&str],
 ) -> Result<(Request, HashMap<String, JsValue>), JsError> {
-    if !options.is_object() {
-        return Err(js_err("options must be an object"));
-    }
-    let mut fields = Vec::new();
-    let mut rest = HashMap::new();
-    for key in Object::keys(options.unchecked_ref::<Object>()).iter() {
-        let name = key.as_string().unwrap_or_default();
-        let value = Reflect::get(options, &key).map_err(|_| js_err("can't read the options"))?;
-        if extra.contains(&name.as_str()) {
-            rest.insert(name, value);
-            continue;
-        }
-        let scalar = if value.is_undefined() || value.is_null() {
-            None
-        } else if let Some(x) = value.as_f64() {
-            Some(Scalar::Number(x))
-        } else if let Some(t) = value.as_string() {
-            Some(Scalar::Text(t))
-        } else {
-            return Err(js_err(format!("{name} must be a number or text")));
-        };
-        fields.push((name, scalar));
-    }
-    Ok((Request::from_fields(fields).map_err(js_err)?, rest))
+    let (fields, rest) = fields(options, "options", extra)?;
+    let request = Request::from_fields(fields.iter().map(|(k, v)| (k.as_str(), v)));
+    Ok((request.map_err(js_err)?, rest))
 }
 
 /// A typed-array (or plain array) field of `fields`, converted with `convert`.
@@ -133,11 +199,13 @@ fn floats_of(fields: &HashMap<String, JsValue>, name: &str) -> Result<Vec<f32>, 
     array(fields, name, |v| Float32Array::new(v).to_vec())
 }
 
-fn number_of(fields: &HashMap<String, JsValue>, name: &str) -> Result<f64, JsError> {
-    fields
-        .get(name)
-        .and_then(JsValue::as_f64)
-        .ok_or_else(|| js_err(format!("{name} must be a number")))
+/// A knob among the extra fields, checked like every other.
+fn knob_of<K: Knob>(fields: &HashMap<String, JsValue>) -> Result<K, JsError> {
+    let value = fields
+        .get(K::NAME)
+        .and_then(|v| serde_wasm_bindgen::from_value::<Scalar>(v.clone()).ok())
+        .ok_or_else(|| js_err(format!("{} is required (a number)", K::NAME)))?;
+    K::from_scalar(&value).map_err(js_err)
 }
 
 /// Models on one backend.
@@ -158,8 +226,7 @@ impl Engine {
 
     /// The model a request names (its family and dataset).
     fn model_of(&self, request: &Request) -> Result<&Model, JsError> {
-        let (family, dataset) = request.model().map_err(js_err)?;
-        self.model(Kind::Family(family), dataset)
+        self.model(Kind::Family(request.family), request.dataset)
     }
 }
 
@@ -205,74 +272,67 @@ impl Engine {
     /// n·28·28 gray bytes, plus `latents` (n·`latent`) for GAN / VAE and the discriminator's `scores` for GAN
     /// unless `options.scores` is `false` (the benchmark times the generator alone).
     pub async fn generate(&self, options: JsValue) -> Result<JsValue, JsError> {
-        let (request, fields) = parse_options(&options, &["scores"])?;
-        let model = self.model_of(&request)?;
-        let scores = fields
+        let (request, extra) = parse_options(&options, &["scores"])?;
+        let scores = extra
             .get("scores")
             .and_then(JsValue::as_bool)
             .unwrap_or(true);
-        let options = request.options().map_err(js_err)?;
-        let samples = play::samples(model, &options, scores, &self.device).map_err(js_err)?;
-        Ok(Out::new().samples(samples).await?.into())
+        let model = self.model_of(&request)?;
+        let samples =
+            play::samples(model, &request.options, scores, &self.device).map_err(js_err)?;
+        Samples::of(samples).await
     }
 
     /// Decodes `{family, dataset, class, latents}` (GAN / VAE codes, e.g. edited by a slider); resolves like
     /// `generate`.
     pub async fn decode(&self, options: JsValue) -> Result<JsValue, JsError> {
-        let (request, fields) = parse_options(&options, &["latents"])?;
+        let (request, extra) = parse_options(&options, &["latents"])?;
+        let latents = floats_of(&extra, "latents")?;
         let model = self.model_of(&request)?;
-        let class = request.options().map_err(js_err)?.class;
-        let latents = floats_of(&fields, "latents")?;
-        let samples = play::decode(model, &latents, class, &self.device).map_err(js_err)?;
-        Ok(Out::new().samples(samples).await?.into())
+        let samples =
+            play::decode(model, &latents, request.options.class, &self.device).map_err(js_err)?;
+        Samples::of(samples).await
     }
 
     /// `{family, dataset, class, from, to, frames}`: `frames` images along the path between two codes.
     pub async fn interpolate(&self, options: JsValue) -> Result<JsValue, JsError> {
-        let (request, fields) = parse_options(&options, &["from", "to", "frames"])?;
+        let (request, extra) = parse_options(&options, &["from", "to", Frames::NAME])?;
+        let frames: Frames = knob_of(&extra)?;
+        let (from, to) = (floats_of(&extra, "from")?, floats_of(&extra, "to")?);
         let model = self.model_of(&request)?;
-        let class = request.options().map_err(js_err)?.class;
-        let (from, to) = (floats_of(&fields, "from")?, floats_of(&fields, "to")?);
-        let frames = whole(
-            "frames",
-            number_of(&fields, "frames")?,
-            play::MAX_FRAMES as f64,
-        )
-        .map_err(js_err)?;
-        let samples = play::interpolate(model, &from, &to, frames as usize, class, &self.device)
-            .map_err(js_err)?;
-        Ok(Out::new().samples(samples).await?.into())
+        let class = request.options.class;
+        let samples =
+            play::interpolate(model, &from, &to, frames, class, &self.device).map_err(js_err)?;
+        Samples::of(samples).await
     }
 
     /// `{dataset, class, image}`: the VAE's `mu` and `sigma` of a 28×28 image and its reconstruction
     /// (`pixels`).
     pub async fn encode(&self, options: JsValue) -> Result<JsValue, JsError> {
-        let (request, fields) = parse_options(&options, &["image"])?;
-        let (_, dataset) = request.model().map_err(js_err)?;
-        let class = request.options().map_err(js_err)?.class;
-        let Model::Vae(vae) = self.model(Kind::Family(Family::Vae), dataset)? else {
+        let (request, extra) = parse_options(&options, &["image"])?;
+        let image = bytes_of(&extra, "image")?;
+        let Model::Vae(vae) = self.model(Kind::Family(Family::Vae), request.dataset)? else {
             return Err(js_err("not a VAE"));
         };
-        let image = bytes_of(&fields, "image")?;
-        let e = play::encode(vae, &image, class, &self.device).map_err(js_err)?;
-        let out = Out::new().set("latent", vae.latent());
-        let out = out.images("pixels", e.reconstruction).await?;
-        Ok(out
-            .floats("mu", e.mu)
-            .await?
-            .floats("sigma", e.sigma)
-            .await?
-            .into())
+        let e = play::encode(vae, &image, request.options.class, &self.device).map_err(js_err)?;
+        to_js(&Encoding {
+            latent: vae.latent(),
+            n: 1,
+            width: SIDE,
+            height: SIDE,
+            pixels: pixels(e.reconstruction).await?,
+            mu: floats(e.mu).await?,
+            sigma: floats(e.sigma).await?,
+        })
     }
 
     /// `{image, t, seed}`: the forward process applied to a 28×28 image (t = 0 clean … 1000 noise).
     pub async fn noise(&self, options: JsValue) -> Result<JsValue, JsError> {
-        let (request, fields) = parse_options(&options, &["image", "t"])?;
-        let seed = request.options().map_err(js_err)?.seed;
-        let t = whole("t", number_of(&fields, "t")?, T as f64).map_err(js_err)?;
-        let image = bytes_of(&fields, "image")?;
-        let x = play::noise(&image, t as usize, seed, &self.device).map_err(js_err)?;
-        Ok(Out::new().images("pixels", x).await?.into())
+        let (request, extra) = parse_options(&options, &["image", Timestep::NAME])?;
+        let t: Timestep = knob_of(&extra)?;
+        let image = bytes_of(&extra, "image")?;
+        let x = play::noise(&image, t, request.options.seed, &self.device).map_err(js_err)?;
+        Samples::images(x).await
     }
 
     /// A diffusion run of `options` to step through. `start`: `{kind: 'noise'}` (or absent),
@@ -284,24 +344,24 @@ impl Engine {
         let Model::Diffusion(unet) = self.model_of(&request)? else {
             return Err(js_err("a run needs family 'diffusion'"));
         };
-        let options = request.options().map_err(js_err)?;
-        let (start, fields) = if start.is_undefined() || start.is_null() {
+        let (kind, extra) = if start.is_undefined() || start.is_null() {
             (String::from("noise"), HashMap::new())
         } else {
-            let (_, fields) = parse_options(&start, &["kind", "image", "mask", "strength"])?;
-            let kind = fields.get("kind").and_then(JsValue::as_string);
-            (kind.unwrap_or_else(|| "noise".into()), fields)
+            let extra = &["kind", "image", "mask", Strength::NAME];
+            let (_, extra) = fields(&start, "start", extra)?;
+            let kind = extra.get("kind").and_then(JsValue::as_string);
+            (kind.unwrap_or_else(|| "noise".into()), extra)
         };
-        let image = || bytes_of(&fields, "image");
-        let origin = match start.as_str() {
+        let image = || bytes_of(&extra, "image");
+        let origin = match kind.as_str() {
             "noise" => Origin::Noise,
             "image" => Origin::Image {
                 image: image()?,
-                strength: number_of(&fields, "strength")? as f32,
+                strength: knob_of(&extra)?,
             },
             "inpaint" => Origin::Inpaint {
                 image: image()?,
-                mask: bytes_of(&fields, "mask")?,
+                mask: bytes_of(&extra, "mask")?,
             },
             other => {
                 return Err(js_err(format!(
@@ -310,7 +370,7 @@ impl Engine {
             }
         };
         let recording =
-            Recording::new(unet.clone(), &options, origin, &self.device).map_err(js_err)?;
+            Recording::new(unet.clone(), &request.options, origin, &self.device).map_err(js_err)?;
         Ok(Run { recording })
     }
 }
@@ -348,89 +408,39 @@ impl Run {
     /// Frame `index` (0 = the start): `{index, t, n, width, height, xt, x0}`; `x0` is null at the start.
     pub async fn frame(&self, index: usize) -> Result<JsValue, JsError> {
         let f = self.recording.frame(index).clone();
-        let out = Out::new().set("index", f.index).set("t", f.t);
-        let out = out.images("xt", f.x_t).await?;
-        Ok(match f.x0 {
-            Some(x0) => out.images("x0", x0).await?,
-            None => out.set("x0", JsValue::NULL),
-        }
-        .into())
+        let x0 = match f.x0 {
+            Some(x0) => pixels(x0).await?.into(),
+            None => JsValue::NULL,
+        };
+        to_js(&Frame {
+            index: f.index,
+            t: f.t,
+            n: f.x_t.dims()[0],
+            width: SIDE,
+            height: SIDE,
+            xt: pixels(f.x_t).await?,
+            x0,
+        })
     }
 
     /// The current images: the samples once the run is done.
     pub async fn images(&self) -> Result<JsValue, JsError> {
-        Ok(Out::new()
-            .images("pixels", self.recording.images())
-            .await?
-            .into())
+        Samples::images(self.recording.images()).await
     }
 }
 
 /// The state a share link's query describes: `{state, notices}`; never throws.
 #[wasm_bindgen(js_name = decodeLink)]
-pub fn decode_link(query: &str) -> JsValue {
+pub fn decode_link(query: &str) -> Result<JsValue, JsError> {
     let (state, notices) = link::decode(query);
-    let notices: Array = notices.into_iter().map(JsValue::from).collect();
-    Out::new()
-        .set("state", state_object(&state))
-        .set("notices", notices)
-        .into()
+    to_js(&Link { state, notices })
 }
 
 /// The query (with `?`) of a link to the page state `state` (the object `decodeLink` returns); throws when
 /// a field is invalid.
 #[wasm_bindgen(js_name = encodeLink)]
 pub fn encode_link(state: JsValue) -> Result<String, JsError> {
-    if !state.is_object() {
-        return Err(js_err("state must be an object"));
-    }
-    let mut fields = Vec::new();
-    for key in Object::keys(state.unchecked_ref::<Object>()).iter() {
-        let value = Reflect::get(&state, &key).map_err(|_| js_err("can't read the state"))?;
-        let text = if value.is_null() || value.is_undefined() {
-            continue;
-        } else if let Some(x) = value.as_f64() {
-            x.to_string()
-        } else if let Some(t) = value.as_string() {
-            t
-        } else {
-            return Err(js_err(format!(
-                "{}: must be a number or text",
-                key.as_string().unwrap_or_default()
-            )));
-        };
-        fields.push((key.as_string().unwrap_or_default(), text));
-    }
-    let state = link::from_fields(&fields).map_err(js_err)?;
+    let (fields, _) = fields(&state, "state", &[])?;
+    let state = link::from_fields(fields.iter().map(|(k, v)| (k.as_str(), v))).map_err(js_err)?;
     Ok(format!("?{}", link::encode(&state)))
-}
-
-/// An `f32` as the number its shortest decimal names (0.6, not 0.6000000238418579).
-fn short(x: f32) -> f64 {
-    x.to_string().parse().unwrap_or(x as f64)
-}
-
-fn state_object(s: &link::State) -> JsValue {
-    let o = &s.options;
-    let d = &o.diffusion;
-    Out::new()
-        .set("view", s.view.name())
-        .set("family", s.family.name())
-        .set("dataset", s.dataset.name())
-        .set(
-            "class",
-            o.class.map_or(JsValue::from("none"), JsValue::from),
-        )
-        .set("seed", o.seed as f64)
-        .set("n", o.n)
-        .set("truncation", short(o.truncation))
-        .set("temperature", short(o.temperature))
-        .set("sampler", d.sampler.name())
-        .set("steps", d.steps)
-        .set("eta", short(d.eta))
-        .set("guidance", short(d.guidance))
-        .set("frame", s.frame.map_or(JsValue::NULL, JsValue::from))
-        .set("t", s.t)
-        .set("strength", short(s.strength))
-        .into()
 }

@@ -6,9 +6,9 @@
 
 use burn::tensor::Device;
 use trilemma::data::{CLASSES, Dataset, DatasetKind, PICKS_PER_CLASS, PIXELS};
-use trilemma::generate::{Options, generate};
-use trilemma::models::diffusion::{SampleOptions, Sampler};
-use trilemma::models::weights::Model;
+use trilemma::generate::{Class, Count, Options, Seed, generate};
+use trilemma::models::Model;
+use trilemma::models::diffusion::{Eta, Guidance, SampleOptions, Sampler, Steps};
 use trilemma::models::weights::{ModelFile, file_name};
 use trilemma::models::{Family, Kind};
 
@@ -54,14 +54,14 @@ fn class_mean_accuracy(family: Family, dataset: DatasetKind, per_class: usize) -
     let mut hits = 0;
     for class in 0..CLASSES {
         let options = Options {
-            class: Some(class),
-            n: per_class,
-            seed: 11,
+            class: Class::constant(class),
+            n: Count::new(per_class).unwrap(),
+            seed: Seed::constant(11),
             diffusion: SampleOptions {
                 sampler: Sampler::Ddim,
-                steps: 20,
-                eta: 0.0,
-                guidance: 1.0,
+                steps: Steps::constant(20),
+                eta: Eta::constant(0.0),
+                guidance: Guidance::constant(1.0),
             },
             ..Options::default()
         };

@@ -10,10 +10,11 @@ use super::{
     WARM_UP_STEPS, flops_per_sample, print_row,
 };
 use crate::data::{CLASSES, Dataset, DatasetKind, PIXELS, fnv1a};
-use crate::generate::{Options, generate_classes};
+use crate::generate::{Options, Seed, generate_classes};
+use crate::models::Model;
 use crate::models::classifier::Classifier;
 use crate::models::diffusion::Sampler;
-use crate::models::weights::{Model, ModelFile, file_name};
+use crate::models::weights::{ModelFile, file_name};
 use crate::models::{Family, Kind};
 use crate::progress::Progress;
 use crate::rng::Rng;
@@ -54,7 +55,10 @@ impl Context<'_> {
         match source {
             Source::Model(family, options) => {
                 let file = &self.models[family.name()];
-                let options = Options { seed, ..*options };
+                let options = Options {
+                    seed: Seed::new(seed)?,
+                    ..*options
+                };
                 generate_classes(&file.model, classes, &options, &self.device)
             }
             Source::Train => {
@@ -126,7 +130,9 @@ impl Context<'_> {
         };
         let mut warm_up = *options;
         warm_up.diffusion.sampler = Sampler::Ddim;
-        warm_up.diffusion.steps = warm_up.diffusion.steps.min(WARM_UP_STEPS);
+        if warm_up.diffusion.steps > WARM_UP_STEPS {
+            warm_up.diffusion.steps = WARM_UP_STEPS;
+        }
         batch(warm_up)?;
         let started = Instant::now();
         let mut ms = Vec::new();

@@ -19,7 +19,9 @@ mod sets;
 
 use crate::data::DatasetKind;
 use crate::generate::Options;
-use crate::models::weights::{Model, file_name};
+use crate::models::Model;
+use crate::models::diffusion::Steps;
+use crate::models::weights::file_name;
 use crate::models::{Family, Kind};
 use scoreboard::{Board, Row, Scoreboard};
 use std::path::{Path, PathBuf};
@@ -42,7 +44,7 @@ pub const COVERED: f64 = 0.05;
 pub(super) const TIMED_BATCHES: usize = 5;
 pub(super) const TIMING_SECONDS: f64 = 30.0;
 /// Speed: the warm-up batch of a diffusion row runs at most this many steps (the same kernels, less time).
-pub(super) const WARM_UP_STEPS: usize = 10;
+pub(super) const WARM_UP_STEPS: Steps = Steps::constant(10);
 
 /// What `trilemma eval` was asked.
 #[derive(Clone, Debug)]
@@ -70,7 +72,7 @@ pub fn flops_per_sample(model: &Model, options: &Options) -> u64 {
         Model::Vae(v) => v.decode_flops_per_sample(),
         Model::Diffusion(u) => {
             let d = &options.diffusion;
-            let passes = if d.guidance > 0.0 { 2 } else { 1 };
+            let passes = if d.guidance.get() > 0.0 { 2 } else { 1 };
             u.flops_per_sample() * d.timesteps(crate::models::diffusion::T).len() as u64 * passes
         }
         Model::Classifier(c) => c.flops_per_sample(),

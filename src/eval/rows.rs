@@ -2,8 +2,11 @@
 
 use super::{DIFFUSION_UNCONDITIONAL_N, EvalOptions};
 use crate::generate::Options;
+use crate::knob::Knob;
 use crate::models::Family;
-use crate::models::diffusion::{SampleOptions, Sampler};
+use crate::models::diffusion::{Eta, Guidance, SampleOptions, Sampler, Steps, T};
+use crate::models::gan::Truncation;
+use crate::models::vae::Temperature;
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -34,11 +37,6 @@ pub(super) struct Spec {
     pub(super) unconditional_n: Option<usize>,
 }
 
-/// A knob's value as the shortest decimal that reads back as the same f32 (0.8, not 0.800000011920929).
-fn knob(x: f32) -> serde_json::Value {
-    json!(x.to_string().parse::<f64>().unwrap_or_default())
-}
-
 /// A knob's value as ids and labels spell it: `0`, `0.8`, `ddim`.
 fn knob_text(v: &serde_json::Value) -> String {
     match (v.as_f64(), v.as_str()) {
@@ -51,13 +49,13 @@ fn knob_text(v: &serde_json::Value) -> String {
 fn family_knobs(family: Family, o: &Options) -> BTreeMap<String, serde_json::Value> {
     let d = &o.diffusion;
     let pairs = match family {
-        Family::Gan => vec![("truncation", knob(o.truncation))],
-        Family::Vae => vec![("temperature", knob(o.temperature))],
+        Family::Gan => vec![(Truncation::NAME, json!(o.truncation))],
+        Family::Vae => vec![(Temperature::NAME, json!(o.temperature))],
         Family::Diffusion => vec![
-            ("sampler", json!(d.sampler.name())),
-            ("steps", json!(d.steps)),
-            ("eta", knob(d.eta)),
-            ("guidance", knob(d.guidance)),
+            (Sampler::NAME, json!(d.sampler)),
+            (Steps::NAME, json!(d.steps)),
+            (Eta::NAME, json!(d.eta)),
+            (Guidance::NAME, json!(d.guidance)),
         ],
     };
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
@@ -99,9 +97,9 @@ pub(super) fn specs(opts: &EvalOptions) -> Vec<Spec> {
     let ddim = |steps, guidance| Options {
         diffusion: SampleOptions {
             sampler: Sampler::Ddim,
-            steps,
-            eta: 0.0,
-            guidance,
+            steps: Steps::constant(steps),
+            eta: Eta::constant(0.0),
+            guidance: Guidance::constant(guidance),
         },
         ..d
     };
@@ -119,7 +117,7 @@ pub(super) fn specs(opts: &EvalOptions) -> Vec<Spec> {
             Some(opts.diffusion_n.min(DIFFUSION_UNCONDITIONAL_N)),
         ),
     ];
-    for truncation in [0.8, 0.6, 0.4] {
+    for truncation in [0.8, 0.6, 0.4].map(Truncation::constant) {
         let o = Options { truncation, ..d };
         rows.push(model(
             Family::Gan,
@@ -130,7 +128,7 @@ pub(super) fn specs(opts: &EvalOptions) -> Vec<Spec> {
         ));
     }
     let o = Options {
-        temperature: 0.8,
+        temperature: Temperature::constant(0.8),
         ..d
     };
     rows.push(model(
@@ -155,7 +153,7 @@ pub(super) fn specs(opts: &EvalOptions) -> Vec<Spec> {
         rows.push(model(
             Family::Diffusion,
             Some("guidance"),
-            ddim(d.diffusion.steps, guidance),
+            ddim(d.diffusion.steps.get(), guidance),
             opts.sweep_n,
             None,
         ));
@@ -164,8 +162,8 @@ pub(super) fn specs(opts: &EvalOptions) -> Vec<Spec> {
     let ddpm = Options {
         diffusion: SampleOptions {
             sampler: Sampler::Ddpm,
-            steps: crate::models::diffusion::T,
-            guidance: 0.0,
+            steps: Steps::constant(T),
+            guidance: Guidance::constant(0.0),
             ..d.diffusion
         },
         ..d

@@ -7,6 +7,7 @@
 
 use super::unet::Unet;
 use super::{class_tokens, normal};
+use crate::knob::{named_knob, real_knob, whole_knob};
 use crate::rng::Rng;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
@@ -58,76 +59,61 @@ impl Schedule {
 }
 
 /// DDPM: 1000 ancestral steps. DDIM: any number of steps, η = 0 deterministic, η = 1 as stochastic as DDPM.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Sampler {
     Ddpm,
+    #[default]
     Ddim,
 }
 
 impl Sampler {
+    pub const ALL: [Sampler; 2] = [Sampler::Ddpm, Sampler::Ddim];
+
     pub fn name(self) -> &'static str {
         match self {
             Sampler::Ddpm => "ddpm",
             Sampler::Ddim => "ddim",
         }
     }
-
-    pub fn parse(name: &str) -> Result<Self, String> {
-        match name {
-            "ddpm" => Ok(Sampler::Ddpm),
-            "ddim" => Ok(Sampler::Ddim),
-            _ => Err(format!(
-                "unknown sampler `{name}` (expected `ddpm` or `ddim`)"
-            )),
-        }
-    }
 }
 
-/// The knobs of a diffusion run.
-#[derive(Clone, Copy, Debug, PartialEq)]
+named_knob!(Sampler, "sampler");
+whole_knob!(
+    /// DDIM steps for a full run; DDPM always takes all [`T`].
+    Steps(usize), "steps", 1..=T, default 50
+);
+real_knob!(
+    /// DDIM stochasticity η: 0 is deterministic, 1 as stochastic as DDPM (which is always η = 1).
+    Eta, "eta", 0.0..=1.0, default 0.0
+);
+real_knob!(
+    /// Classifier-free guidance w: ε̃ = ε(c) + w·(ε(c) − ε(∅)); 0 is plain conditional sampling.
+    Guidance, "guidance", 0.0..=20.0, default 1.0
+);
+whole_knob!(
+    /// A timestep of the forward process q(x_t | x_0): 0 is the clean image, T (almost) pure noise.
+    Timestep(usize), "t", 0..=T, default 500
+);
+real_knob!(
+    /// Image-to-image strength: the image is noised to t = strength · T, then denoised (0 returns it as
+    /// it is, 1 starts from pure noise).
+    Strength, "strength", 0.0..=1.0, default 0.6
+);
+
+/// The knobs of a diffusion run, each checked where it entered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SampleOptions {
     pub sampler: Sampler,
-    /// DDIM steps for a full run (1–1000); DDPM always takes 1000.
-    pub steps: usize,
-    /// DDIM stochasticity η ∈ [0, 1]; DDPM is η = 1.
-    pub eta: f32,
-    /// Classifier-free guidance w ≥ 0: ε̃ = ε(c) + w·(ε(c) − ε(∅)); 0 is plain conditional sampling.
-    pub guidance: f32,
-}
-
-impl Default for SampleOptions {
-    fn default() -> Self {
-        Self {
-            sampler: Sampler::Ddim,
-            steps: 50,
-            eta: 0.0,
-            guidance: 1.0,
-        }
-    }
+    pub steps: Steps,
+    pub eta: Eta,
+    pub guidance: Guidance,
 }
 
 impl SampleOptions {
-    /// Checks ranges; the error names the bad knob.
-    pub fn validate(&self) -> Result<(), String> {
-        if !(1..=T).contains(&self.steps) {
-            return Err(format!("steps must be 1–{T}, got {}", self.steps));
-        }
-        if !(0.0..=1.0).contains(&self.eta) {
-            return Err(format!("eta must be in [0, 1], got {}", self.eta));
-        }
-        if !(0.0..=20.0).contains(&self.guidance) {
-            return Err(format!(
-                "guidance must be in [0, 20], got {}",
-                self.guidance
-            ));
-        }
-        Ok(())
-    }
-
     fn eta(&self) -> f64 {
         match self.sampler {
             Sampler::Ddpm => 1.0,
-            Sampler::Ddim => self.eta as f64,
+            Sampler::Ddim => self.eta.get() as f64,
         }
     }
 
@@ -136,7 +122,7 @@ impl SampleOptions {
     pub fn timesteps(&self, start: usize) -> Vec<usize> {
         let full = match self.sampler {
             Sampler::Ddpm => T,
-            Sampler::Ddim => self.steps,
+            Sampler::Ddim => self.steps.get(),
         };
         let n = (full * start).div_ceil(T).min(start);
         let mut ts: Vec<usize> = (0..n).map(|i| i * start / n).collect();
@@ -154,7 +140,10 @@ pub enum Start {
     /// Pure noise x_T.
     Noise,
     /// Image-to-image (SDEdit): noise `image` `[B, 1, 28, 28]` in [0, 1] to t = strength · T, then denoise.
-    Image { image: Tensor<4>, strength: f32 },
+    Image {
+        image: Tensor<4>,
+        strength: Strength,
+    },
     /// Inpainting: regenerate where `mask` `[B, 1, 28, 28]` is 1, keep `image` where it is 0; the kept
     /// region is re-noised to each step's t so the model sees it at the right noise level.
     Inpaint { image: Tensor<4>, mask: Tensor<4> },
@@ -200,7 +189,6 @@ impl Run {
         seed: u64,
         device: &Device,
     ) -> Result<Self, String> {
-        options.validate()?;
         let n = classes.len();
         let schedule = Schedule::default();
         let mut rng = Rng::new(seed);
@@ -218,10 +206,7 @@ impl Run {
             Start::Noise => (noise, T, None),
             Start::Image { image, strength } => {
                 check(&image)?;
-                if !(0.0..=1.0).contains(&strength) {
-                    return Err(format!("strength must be in [0, 1], got {strength}"));
-                }
-                let t0 = (strength as f64 * T as f64).round() as usize;
+                let t0 = (strength.get() as f64 * T as f64).round() as usize;
                 let x0 = image * 2.0 - 1.0;
                 let x = if t0 == 0 {
                     x0
@@ -236,7 +221,7 @@ impl Run {
                 (noise, T, Some((image * 2.0 - 1.0, mask.clamp(0.0, 1.0))))
             }
         };
-        let guided = options.guidance > 0.0 && classes.iter().any(Option::is_some);
+        let guided = options.guidance.get() > 0.0 && classes.iter().any(Option::is_some);
         Ok(Self {
             schedule,
             options,
@@ -302,7 +287,7 @@ impl Run {
         );
         let cond = eps.clone().narrow(0, 0, n);
         let uncond = eps.narrow(0, n, n);
-        cond.clone() + (cond - uncond).mul_scalar(self.options.guidance)
+        cond.clone() + (cond - uncond).mul_scalar(self.options.guidance.get())
     }
 
     /// Takes the next step; `None` once the run is done.
@@ -371,7 +356,7 @@ mod tests {
     fn timesteps_cover_the_range() {
         let o = |sampler, steps| SampleOptions {
             sampler,
-            steps,
+            steps: Steps::constant(steps),
             ..Default::default()
         };
         assert_eq!(
@@ -404,9 +389,9 @@ mod tests {
         let run = |eta, seed| {
             let o = SampleOptions {
                 sampler: Sampler::Ddim,
-                steps: 4,
-                eta,
-                guidance: 2.0,
+                steps: Steps::constant(4),
+                eta: Eta::constant(eta),
+                guidance: Guidance::constant(2.0),
             };
             pixels(
                 Run::new(&classes, o, Start::Noise, seed, &device)
@@ -432,7 +417,7 @@ mod tests {
         );
         let start = Start::Image {
             image: image.clone(),
-            strength: 0.0,
+            strength: Strength::constant(0.0),
         };
         let run = Run::new(
             &[Some(3), Some(4)],
@@ -470,7 +455,7 @@ mod tests {
             mask,
         };
         let o = SampleOptions {
-            steps: 5,
+            steps: Steps::constant(5),
             ..Default::default()
         };
         let out = pixels(
@@ -493,42 +478,20 @@ mod tests {
 
     #[test]
     fn bad_knobs_are_refused() {
+        assert!(Steps::new(0).is_err());
+        assert!(Steps::new(1001).is_err());
+        assert!(Eta::new(1.5).is_err());
+        assert!(Eta::new(f32::NAN).is_err());
+        assert!(Guidance::new(-1.0).is_err());
+        assert!(Strength::new(1.5).is_err());
         let device = Device::flex();
-        let bad = [
-            SampleOptions {
-                steps: 0,
-                ..Default::default()
-            },
-            SampleOptions {
-                steps: 1001,
-                ..Default::default()
-            },
-            SampleOptions {
-                eta: 1.5,
-                ..Default::default()
-            },
-            SampleOptions {
-                guidance: -1.0,
-                ..Default::default()
-            },
-            SampleOptions {
-                eta: f32::NAN,
-                ..Default::default()
-            },
-        ];
-        for o in bad {
-            assert!(
-                Run::new(&[None], o, Start::Noise, 0, &device).is_err(),
-                "{o:?}"
-            );
-        }
         let wrong = Tensor::<4>::zeros([1, 1, 14, 14], &device);
         let err = Run::new(
             &[None],
             SampleOptions::default(),
             Start::Image {
                 image: wrong,
-                strength: 0.5,
+                strength: Strength::constant(0.5),
             },
             0,
             &device,

@@ -5,6 +5,7 @@
 //! token, so the generator also samples unconditionally.
 
 use super::{CLASS_TOKENS, flops, normal};
+use crate::knob::real_knob;
 use crate::rng::Rng;
 use burn::config::Config;
 use burn::module::Module;
@@ -14,6 +15,12 @@ use burn::nn::{
 };
 use burn::tensor::activation::{leaky_relu, relu, tanh};
 use burn::tensor::{Device, Int, Tensor};
+
+real_knob!(
+    /// The truncation trick's ψ: latent codes are drawn as z = ψ·ε (1: plain sampling; towards 0: the
+    /// generator's "average" image of the class — fidelity bought with diversity).
+    Truncation, "truncation", 0.0..=1.5, default 1.0
+);
 
 /// Sizes of the generator and the discriminator.
 #[derive(Config, Debug)]
@@ -145,15 +152,20 @@ impl Generator {
             + flops(&self.out, 28 * 28)
     }
 
-    /// Samples with the truncation trick: z ← ψ·z, z ~ N(0, I) (ψ = 1: plain sampling; ψ → 0: the
-    /// generator's "average" image of the class). Returns `[B, 1, 28, 28]` in [0, 1].
-    pub fn sample(&self, z: Tensor<2>, classes: Tensor<1, Int>, truncation: f32) -> Tensor<4> {
-        (self.forward(z.mul_scalar(truncation), classes) + 1.0) / 2.0
+    /// Images `[B, 1, 28, 28]` in [0, 1] of latent codes `z` `[B, latent]` (as drawn, or edited).
+    pub fn sample(&self, z: Tensor<2>, classes: Tensor<1, Int>) -> Tensor<4> {
+        (self.forward(z, classes) + 1.0) / 2.0
     }
 
-    /// Latent codes for `n` samples from `rng`.
-    pub fn draw_latents(&self, rng: &mut Rng, n: usize, device: &Device) -> Tensor<2> {
-        normal(rng, [n, self.latent], device)
+    /// Latent codes for `n` samples from `rng`, with the truncation trick: z = ψ·ε, ε ~ N(0, I).
+    pub fn draw_latents(
+        &self,
+        rng: &mut Rng,
+        n: usize,
+        truncation: Truncation,
+        device: &Device,
+    ) -> Tensor<2> {
+        normal(rng, [n, self.latent], device).mul_scalar(truncation.get())
     }
 }
 
@@ -199,8 +211,8 @@ mod tests {
         let g = cfg.init_generator(&device);
         let d = cfg.init_discriminator(&device);
         let classes = class_tokens(&[Some(3), None], &device);
-        let z = g.draw_latents(&mut Rng::new(1), 2, &device);
-        let x = g.sample(z, classes.clone(), 1.0);
+        let z = g.draw_latents(&mut Rng::new(1), 2, Truncation::DEFAULT, &device);
+        let x = g.sample(z, classes.clone());
         assert_eq!(x.dims(), [2, 1, SIDE, SIDE]);
         let v = x.clone().into_data().try_to_vec::<f32>().unwrap();
         assert!(v.iter().all(|p| (0.0..=1.0).contains(p)));
@@ -211,8 +223,8 @@ mod tests {
     fn truncation_zero_gives_one_image_per_class() {
         let device = Device::flex();
         let g = GanConfig::new().init_generator(&device);
-        let z = g.draw_latents(&mut Rng::new(2), 2, &device);
-        let x = g.sample(z, class_tokens(&[Some(5), Some(5)], &device), 0.0);
+        let z = g.draw_latents(&mut Rng::new(2), 2, Truncation::constant(0.0), &device);
+        let x = g.sample(z, class_tokens(&[Some(5), Some(5)], &device));
         let v = x.into_data().try_to_vec::<f32>().unwrap();
         let (a, b) = v.split_at(SIDE * SIDE);
         assert!(a.iter().zip(b).all(|(p, q)| (p - q).abs() < 1e-6));

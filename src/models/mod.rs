@@ -13,7 +13,11 @@ use crate::data::{Dataset, SIDE};
 use crate::rng::Rng;
 use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor, TensorData};
+use classifier::Classifier;
+use gan::Gan;
 use std::fmt;
+use unet::Unet;
+use vae::Vae;
 
 /// Class tokens: 0–9 are the dataset's classes, [`NULL_CLASS`] means "no class" (unconditional).
 pub const NULL_CLASS: usize = 10;
@@ -28,6 +32,8 @@ pub enum Family {
     Diffusion,
 }
 
+crate::knob::named_knob!(Family, "family");
+
 impl Family {
     pub const ALL: [Family; 3] = [Family::Gan, Family::Vae, Family::Diffusion];
 
@@ -38,15 +44,6 @@ impl Family {
             Family::Vae => "vae",
             Family::Diffusion => "diffusion",
         }
-    }
-
-    pub fn parse(name: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|f| f.name() == name)
-            .ok_or_else(|| {
-                format!("unknown family `{name}` (expected `gan`, `vae` or `diffusion`)")
-            })
     }
 }
 
@@ -102,6 +99,61 @@ impl Kind {
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+/// A trained model of any kind.
+// Models are few and long-lived: boxing the large ones would save nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum Model {
+    Gan(Gan),
+    Vae(Vae),
+    Diffusion(Unet),
+    Classifier(Classifier),
+}
+
+impl Model {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Model::Gan(_) => Kind::Family(Family::Gan),
+            Model::Vae(_) => Kind::Family(Family::Vae),
+            Model::Diffusion(_) => Kind::Family(Family::Diffusion),
+            Model::Classifier(_) => Kind::Classifier,
+        }
+    }
+
+    pub fn num_params(&self) -> usize {
+        match self {
+            Model::Gan(m) => m.num_params(),
+            Model::Vae(m) => m.num_params(),
+            Model::Diffusion(m) => m.num_params(),
+            Model::Classifier(m) => m.num_params(),
+        }
+    }
+
+    /// Size of the latent codes of a GAN or VAE.
+    pub fn latent_size(&self) -> Result<usize, String> {
+        match self {
+            Model::Gan(gan) => Ok(gan.generator.latent()),
+            Model::Vae(vae) => Ok(vae.latent()),
+            _ => Err(self.no_latents()),
+        }
+    }
+
+    /// Images `[n, 1, 28, 28]` in [0, 1] that a GAN or VAE decodes from latent codes `z` `[n, latent]` (as
+    /// drawn — truncation and temperature already applied — or edited).
+    pub fn decode(&self, z: Tensor<2>, tokens: Tensor<1, Int>) -> Result<Tensor<4>, String> {
+        match self {
+            Model::Gan(gan) => Ok(gan.generator.sample(z, tokens)),
+            Model::Vae(vae) => Ok(vae.decode(z, tokens)),
+            _ => Err(self.no_latents()),
+        }
+    }
+
+    /// The error for a model without latent codes (a diffusion model or a classifier).
+    pub fn no_latents(&self) -> String {
+        format!("the {} model has no latent codes", self.kind())
     }
 }
 

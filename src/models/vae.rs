@@ -4,6 +4,7 @@
 //! the prior N(0, I) — the evidence lower bound (see `train::vae`). Both networks take the "no class" token.
 
 use super::{CLASS_TOKENS, flops, normal};
+use crate::knob::real_knob;
 use crate::rng::Rng;
 use burn::config::Config;
 use burn::module::Module;
@@ -11,6 +12,12 @@ use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfi
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::{sigmoid, silu};
 use burn::tensor::{Device, Int, Tensor};
+
+real_knob!(
+    /// The prior's temperature: latent codes are drawn as z = temperature·ε (1: the model's own
+    /// distribution; lower: closer to the "average" image, less diverse).
+    Temperature, "temperature", 0.0..=1.5, default 1.0
+);
 
 /// Sizes of the encoder and the decoder.
 #[derive(Config, Debug)]
@@ -150,10 +157,10 @@ impl Vae {
         &self,
         rng: &mut Rng,
         n: usize,
-        temperature: f32,
+        temperature: Temperature,
         device: &Device,
     ) -> Tensor<2> {
-        normal(rng, [n, self.latent], device).mul_scalar(temperature)
+        normal(rng, [n, self.latent], device).mul_scalar(temperature.get())
     }
 }
 

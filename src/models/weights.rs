@@ -2,11 +2,11 @@
 //! or `classifier`), the dataset, the architecture config (JSON) and the training step. Loading works from bytes (the page)
 //! and fails with an error — never a panic — on truncated, foreign or mismatched files.
 
-use super::classifier::{Classifier, ClassifierConfig};
-use super::gan::{Gan, GanConfig};
-use super::unet::{Unet, UnetConfig};
-use super::vae::{Vae, VaeConfig};
-use super::{Family, Kind};
+use super::classifier::ClassifierConfig;
+use super::gan::GanConfig;
+use super::unet::UnetConfig;
+use super::vae::VaeConfig;
+use super::{Family, Kind, Model};
 use crate::data::DatasetKind;
 use burn::config::Config;
 use burn::module::Module;
@@ -20,17 +20,6 @@ const KEY_KIND: &str = "trilemma.kind";
 const KEY_DATASET: &str = "trilemma.dataset";
 const KEY_CONFIG: &str = "trilemma.config";
 const KEY_STEP: &str = "trilemma.step";
-
-/// A trained model of any kind.
-// Models are few and long-lived: boxing the large ones would save nothing.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone)]
-pub enum Model {
-    Gan(Gan),
-    Vae(Vae),
-    Diffusion(Unet),
-    Classifier(Classifier),
-}
 
 /// A model with what its file says about it.
 #[derive(Debug, Clone)]
@@ -55,26 +44,6 @@ impl fmt::Display for WeightsError {
 }
 
 impl std::error::Error for WeightsError {}
-
-impl Model {
-    pub fn kind(&self) -> Kind {
-        match self {
-            Model::Gan(_) => Kind::Family(Family::Gan),
-            Model::Vae(_) => Kind::Family(Family::Vae),
-            Model::Diffusion(_) => Kind::Family(Family::Diffusion),
-            Model::Classifier(_) => Kind::Classifier,
-        }
-    }
-
-    pub fn num_params(&self) -> usize {
-        match self {
-            Model::Gan(m) => m.num_params(),
-            Model::Vae(m) => m.num_params(),
-            Model::Diffusion(m) => m.num_params(),
-            Model::Classifier(m) => m.num_params(),
-        }
-    }
-}
 
 /// The file name of a shipped model, e.g. `diffusion-mnist.bpk`.
 pub fn file_name(kind: Kind, dataset: DatasetKind) -> String {
@@ -201,13 +170,13 @@ mod tests {
         let c = class_tokens(&[Some(4)], &device);
         let x = a
             .generator
-            .sample(z.clone(), c.clone(), 1.0)
+            .sample(z.clone(), c.clone())
             .into_data()
             .try_to_vec::<f32>()
             .unwrap();
         let y = b
             .generator
-            .sample(z, c, 1.0)
+            .sample(z, c)
             .into_data()
             .try_to_vec::<f32>()
             .unwrap();

@@ -65,7 +65,7 @@ pub fn write(
 }
 
 fn describe(file: &ModelFile) -> String {
-    use crate::models::weights::Model;
+    use crate::models::Model;
     match &file.model {
         Model::Gan(m) => format!("{m}"),
         Model::Vae(m) => format!("{m}"),

@@ -4,8 +4,8 @@
 
 use super::{Batch, Trainer, load_module, save_module, scalar};
 use crate::data::{CLASSES, Dataset, DatasetKind, SIDE};
+use crate::models::Model;
 use crate::models::classifier::{Classifier, ClassifierConfig, predict};
-use crate::models::weights::Model;
 use crate::rng::Rng;
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;

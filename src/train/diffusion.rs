@@ -3,9 +3,9 @@
 //! lr 5e-4; EMA (0.999, warmed up) of the denoiser for sampling.
 
 use super::{Batch, Trainer, ema, load_module, save_module, scalar};
+use crate::models::Model;
 use crate::models::diffusion::{Schedule, T};
 use crate::models::unet::{Unet, UnetConfig};
-use crate::models::weights::Model;
 use crate::models::{class_tokens, normal};
 use crate::rng::Rng;
 use burn::module::Module;

@@ -2,9 +2,9 @@
 //! (lr 2e-4, β₁ = 0.5) for both networks, EMA (0.999, warmed up) of the generator for sampling.
 
 use super::{Batch, Trainer, ema, load_module, save_module, scalar};
+use crate::models::Model;
 use crate::models::class_tokens;
-use crate::models::gan::{Discriminator, Gan, GanConfig, Generator};
-use crate::models::weights::Model;
+use crate::models::gan::{Discriminator, Gan, GanConfig, Generator, Truncation};
 use crate::rng::Rng;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
@@ -58,7 +58,9 @@ impl Trainer for GanTrainer {
         let n = batch.classes.len();
         let classes = class_tokens(&batch.classes, &self.device);
         let real = batch.images * 2.0 - 1.0;
-        let z = self.generator.draw_latents(rng, n, &self.device);
+        let z = self
+            .generator
+            .draw_latents(rng, n, Truncation::DEFAULT, &self.device);
         let fake = self.generator.forward(z, classes.clone());
 
         let d_real = self.discriminator.forward(real, classes.clone());

@@ -11,7 +11,8 @@ pub mod plot;
 mod vae;
 
 use crate::data::{CLASSES, Dataset, DatasetKind, PIXELS};
-use crate::models::weights::{Model, ModelFile, file_name};
+use crate::models::Model;
+use crate::models::weights::{ModelFile, file_name};
 use crate::models::{Family, Kind, images_from_bytes};
 use crate::progress::Progress;
 use crate::rng::Rng;

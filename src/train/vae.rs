@@ -2,10 +2,10 @@
 //! the 784 pixels) + KL(q(z | x, c) ‖ N(0, I)); Adam, lr 1e-3.
 
 use super::{Batch, Trainer, load_module, save_module, scalar};
+use crate::models::Model;
 use crate::models::class_tokens;
 use crate::models::normal;
 use crate::models::vae::{Vae, VaeConfig};
-use crate::models::weights::Model;
 use crate::rng::Rng;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
