@@ -1,4 +1,4 @@
-//! The `trilemma` command line (native only): `data`, `train`, `sample`, `eval`.
+//! The `trilemma` command line (native only): `data`, `picks`, `train`, `sample`, `eval`, `plots`.
 
 use crate::data::{self, Dataset, DatasetKind};
 use crate::eval::{self, EvalOptions};
@@ -24,7 +24,10 @@ const USAGE: &str = "usage:
   trilemma eval [--dataset mnist|fashion] [--n 20000] [--diffusion-n 7680] [--sweep-n 128] [--seed 0]
       [--rows ID,ID]
       score every shipped model against the test split; writes models/scoreboard.json and its plots
-      (--rows: only those rows, printed without timing them, nothing written; their samples stay cached)";
+      (--rows: only those rows, printed without timing them, nothing written; their samples stay cached)
+  trilemma plots
+      redraw every plot from what models/ holds: each <model>-<dataset>.loss.csv → .loss.svg,
+      scoreboard.json → scoreboard-{precision-recall,fid-steps,classes}.svg";
 
 /// Runs the command line with the process arguments.
 pub fn main() -> ExitCode {
@@ -231,8 +234,42 @@ fn run(args: &[String]) -> Result<(), String> {
             let command = format!("trilemma {}", args.join(" "));
             eval::eval(&opts, command)
         }
+        Some("plots") => {
+            Args::parse(args, &[], &[])?;
+            plots(std::path::Path::new("models"))
+        }
         _ => Err(USAGE.to_string()),
     }
+}
+
+/// Redraws the loss plot of every loss log in `dir` and the scoreboard's plots.
+fn plots(dir: &std::path::Path) -> Result<(), String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut names: Vec<String> = entries
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .to_str()?
+                .strip_suffix(".loss.csv")
+                .map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    for name in names {
+        let log = train::plot::LossLog::read(&dir.join(format!("{name}.loss.csv")))?;
+        let out = dir.join(train::plot::plot_file(&name));
+        log.plot(&name, &out)?;
+        eprintln!("wrote {}", out.display());
+    }
+    let path = dir.join("scoreboard.json");
+    let json = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    eval::plots::write_all(&eval::scoreboard::Scoreboard::parse(&json)?, dir)?;
+    eprintln!(
+        "wrote {} in {}",
+        eval::plots::FILES.join(", "),
+        dir.display()
+    );
+    Ok(())
 }
 
 fn load(path: &std::path::Path) -> Result<ModelFile, String> {

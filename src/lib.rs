@@ -6,6 +6,8 @@
 //! the JavaScript binding of the page in `www/`).
 
 #[cfg(all(feature = "train", not(target_arch = "wasm32")))]
+pub mod chart;
+#[cfg(all(feature = "train", not(target_arch = "wasm32")))]
 pub mod cli;
 pub mod data;
 #[cfg(all(feature = "train", not(target_arch = "wasm32")))]
@@ -16,8 +18,6 @@ pub mod knob;
 pub mod link;
 pub mod models;
 pub mod play;
-#[cfg(all(feature = "train", not(target_arch = "wasm32")))]
-pub mod plot;
 #[cfg(all(feature = "train", not(target_arch = "wasm32")))]
 pub mod progress;
 pub mod rng;

@@ -136,3 +136,47 @@ fn sample_writes_a_png_grid() {
     assert_eq!(width, (3 * 30 + 2) * 3);
     std::fs::remove_file(out).ok();
 }
+
+#[test]
+fn plots_redraws_every_plot_in_models() {
+    let dir = std::env::temp_dir().join(format!("trilemma-plots-{}", std::process::id()));
+    let models = dir.join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    std::fs::write(
+        models.join("gan-mnist.loss.csv"),
+        "step,loss_d\n1,0.7\n2,0.6\n",
+    )
+    .unwrap();
+    let plots = || {
+        Command::new(env!("CARGO_BIN_EXE_trilemma"))
+            .arg("plots")
+            .current_dir(&dir)
+            .output()
+            .unwrap()
+    };
+    // Without a scoreboard the loss plots are drawn, then the missing file is named.
+    let out = plots();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("scoreboard.json"));
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/models/scoreboard.json");
+    std::fs::copy(shipped, models.join("scoreboard.json")).unwrap();
+    let out = plots();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for file in [
+        "gan-mnist.loss.svg",
+        "scoreboard-precision-recall.svg",
+        "scoreboard-fid-steps.svg",
+        "scoreboard-classes.svg",
+    ] {
+        let svg = std::fs::read_to_string(models.join(file)).unwrap();
+        assert!(
+            svg.starts_with("<svg ") && svg.contains(" viewBox=\"0 0 "),
+            "{file}"
+        );
+    }
+    std::fs::remove_dir_all(dir).ok();
+}

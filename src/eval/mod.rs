@@ -12,7 +12,7 @@
 
 mod board;
 pub mod metrics;
-mod plots;
+pub mod plots;
 mod rows;
 pub mod scoreboard;
 mod sets;

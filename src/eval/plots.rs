@@ -1,197 +1,261 @@
-//! The scoreboard's plots, one panel per dataset: precision against recall of every row, FID against the
-//! number of diffusion steps, and the predicted-class histograms of the unconditional samples.
+//! The scoreboard's plots as SVG, one panel per dataset, stacked so that each stays readable on a phone:
+//! precision against recall of every row, FID against the number of diffusion steps, and the
+//! predicted-class histograms of the unconditional samples.
+
+mod precision_recall;
 
 use super::scoreboard::{Board, Row, Scoreboard};
+use crate::chart::{self, Area, Axis, INK, Labels, MUTED, SMALL, TEXT, fail, family_color, font};
 use crate::data::CLASSES;
-use crate::plot::Canvas;
+use plotters::prelude::*;
+use precision_recall::{knob_text, precision_recall};
 use std::path::Path;
 
-const PANEL_W: usize = 520;
-const PANEL_H: usize = 420;
-const GRAY: [u8; 3] = [120, 120, 120];
-const BLACK: [u8; 3] = [0, 0, 0];
-
-fn color(model: &str) -> [u8; 3] {
-    match model {
-        "gan" => [214, 39, 40],
-        "vae" => [31, 119, 180],
-        "diffusion" => [44, 160, 44],
-        _ => [90, 90, 90],
-    }
-}
+/// The plots' files, in the order of [`svgs`].
+pub const FILES: [&str; 3] = [
+    "scoreboard-precision-recall.svg",
+    "scoreboard-fid-steps.svg",
+    "scoreboard-classes.svg",
+];
 
 /// Writes every plot into `dir`.
 pub fn write_all(board: &Scoreboard, dir: &Path) -> Result<(), String> {
-    let panels = board.datasets.len().max(1);
-    let mut pr = Canvas::new(PANEL_W * panels, PANEL_H);
-    let mut steps = Canvas::new(PANEL_W * panels, PANEL_H);
-    for (i, b) in board.datasets.iter().enumerate() {
-        precision_recall(&mut pr, i * PANEL_W, b);
-        fid_steps(&mut steps, i * PANEL_W, b);
+    for (file, svg) in FILES.iter().zip(svgs(board)?) {
+        chart::write(&dir.join(file), &svg)?;
     }
-    pr.write(&dir.join("scoreboard-precision-recall.png"))?;
-    steps.write(&dir.join("scoreboard-fid-steps.png"))?;
-    classes(board, &dir.join("scoreboard-classes.png"))
+    Ok(())
 }
 
-/// Draws a panel's frame and title; returns its plot area (left, top, right, bottom).
-fn panel(c: &mut Canvas, x0: usize, title: &str) -> (usize, usize, usize, usize) {
-    let (l, t, r, bot) = (x0 + 60, 40, x0 + PANEL_W - 20, PANEL_H - 40);
-    c.rect(l, t, r, bot, GRAY);
-    c.text(x0 + 8, 8, title, BLACK);
-    (l, t, r, bot)
+/// The three plots, in the order of [`FILES`].
+pub fn svgs(board: &Scoreboard) -> Result<[String; 3], String> {
+    Ok([
+        panels(board, 480, precision_recall)?,
+        panels(board, 400, fid_steps)?,
+        panels(board, 470, classes)?,
+    ])
 }
 
-fn marker(c: &mut Canvas, (x, y): (i64, i64), col: [u8; 3]) {
-    for dx in -3..=3 {
-        for dy in -3..=3 {
-            c.set(x + dx, y + dy, col);
+/// A panel of `h` pixels per dataset, stacked, each drawn by `draw` (given the whole SVG, for labels, and
+/// the panel's area).
+fn panels(
+    board: &Scoreboard,
+    h: u32,
+    draw: fn(&Area, &Area, &Board) -> Result<(), String>,
+) -> Result<String, String> {
+    let n = board.datasets.len().max(1);
+    chart::svg(chart::WIDTH, h * n as u32, |root| {
+        for (b, area) in board.datasets.iter().zip(root.split_evenly((n, 1))) {
+            draw(root, &area, b)?;
         }
-    }
+        Ok(())
+    })
 }
 
-fn precision_recall(c: &mut Canvas, x0: usize, b: &Board) {
-    let (l, t, r, bot) = panel(c, x0, &format!("{}: precision / recall", b.dataset));
-    c.text(l, bot + 8, "0", GRAY);
-    c.text(r - 40, bot + 8, "recall 1", GRAY);
-    c.text(x0 + 8, t, "1", GRAY);
-    c.text(x0 + 8, bot - 10, "0", GRAY);
-    let at = |row: &Row| {
-        let p = &row.conditional;
-        (
-            l as i64 + ((r - l) as f64 * p.recall) as i64,
-            bot as i64 - ((bot - t) as f64 * p.precision) as i64,
-        )
-    };
-    // Sweeps as lines from the family's default row.
-    for sweep in ["truncation", "temperature", "steps", "guidance"] {
-        let points: Vec<&Row> = b
-            .rows
-            .iter()
-            .filter(|row| row.sweep.as_deref() == Some(sweep))
-            .collect();
-        for pair in points.windows(2) {
-            c.line(at(pair[0]), at(pair[1]), color(&pair[0].model));
-        }
-    }
-    // Main and reference rows are labelled first; a label that would overlap an earlier one or leave the
-    // panel tries the other side of its marker, then is left out (the marker stays).
-    let mut order: Vec<&Row> = b.rows.iter().collect();
-    order.sort_by_key(|row| row.sweep.is_some());
-    let mut taken: Vec<[i64; 4]> = Vec::new();
-    for row in order {
-        let p = at(row);
-        marker(c, p, color(&row.model));
-        let w = 8 * row.id.chars().count() as i64;
-        let candidates = [
-            (p.0 + 6, p.1 - 4),
-            (p.0 - 6 - w, p.1 - 4),
-            (p.0 + 6, p.1 + 6),
-        ];
-        let free = candidates
-            .into_iter()
-            .map(|(x, y)| [x, y, x + w, y + 10])
-            .find(|b| {
-                b[0] >= x0 as i64
-                    && b[2] <= (x0 + PANEL_W) as i64
-                    && b[1] >= 0
-                    && !taken
-                        .iter()
-                        .any(|t| b[0] < t[2] && t[0] < b[2] && b[1] < t[3] && t[1] < b[3])
-            });
-        if let Some(b) = free {
-            c.text(b[0] as usize, b[1] as usize, &row.id, color(&row.model));
-            taken.push(b);
-        }
-    }
-}
-
-fn fid_steps(c: &mut Canvas, x0: usize, b: &Board) {
-    let (l, t, r, bot) = panel(c, x0, &format!("{}: diffusion fid / steps", b.dataset));
-    let points: Vec<(f64, f64, &str)> = b
+fn fid_steps(root: &Area, area: &Area, b: &Board) -> Result<(), String> {
+    let rows: Vec<(f64, &Row)> = b
         .rows
         .iter()
-        .filter(|row| row.sweep.as_deref() == Some("steps"))
-        .filter_map(|row| {
-            let steps = row.knobs.get("steps")?.as_f64()?;
-            Some((steps, row.conditional.fid, row.id.as_str()))
-        })
+        .filter(|r| r.sweep.as_deref() == Some("steps"))
+        .filter_map(|r| Some((r.knobs.get("steps")?.as_f64()?, r)))
         .collect();
-    let hi = points.iter().map(|p| p.1).fold(0.0, f64::max).max(1e-9) * 1.1;
-    c.text(x0 + 8, t, &format!("{hi:.1}"), GRAY);
-    c.text(x0 + 8, bot - 10, "0", GRAY);
-    // Steps on a log axis from 5 to 2000.
-    let x = |s: f64| l as i64 + ((r - l) as f64 * (s / 5.0).ln() / 400f64.ln()) as i64;
-    for s in [10.0, 100.0, 1000.0] {
-        c.text(x(s) as usize - 8, bot + 8, &format!("{s}"), GRAY);
+    let fid = |r: &Row| (r.conditional.fid, r.conditional.fid_se);
+    let top = rows
+        .iter()
+        .map(|(_, r)| fid(r).0 + fid(r).1)
+        .fold(1.0, f64::max)
+        * 1.15;
+    let (lo, hi) = rows
+        .iter()
+        .fold((f64::INFINITY, 0.0f64), |(lo, hi), (s, _)| {
+            (lo.min(*s), hi.max(*s))
+        });
+    let x = if lo <= hi {
+        lo / 1.6..hi * 1.6
+    } else {
+        5.0..2000.0
+    };
+    let title = format!("{}: diffusion FID against steps", b.dataset);
+    let mut c = chart::chart(
+        area,
+        (&title, chart::TITLE),
+        chart::ROOM,
+        x.log_scale(),
+        0.0..top,
+    )?;
+    let x_axis = Axis {
+        desc: "sampling steps (DDIM; DDPM at 1000)",
+        labels: 4,
+        format: &|v| format!("{v:.0}"),
+    };
+    chart::axes(
+        &mut c,
+        x_axis,
+        Axis {
+            desc: "FID ± SE (lower is better)",
+            labels: 6,
+            format: &|v| format!("{v:.0}"),
+        },
+    )?;
+    let color = family_color("diffusion");
+    let ddim: Vec<(f64, f64)> = rows
+        .iter()
+        .filter(|(_, r)| knob_text(r, "steps") != "ddpm")
+        .map(|(s, r)| (*s, fid(r).0))
+        .collect();
+    c.draw_series(LineSeries::new(ddim.iter().copied(), color.stroke_width(2)))
+        .map_err(fail)?;
+    let mut labels = Labels::new(&c);
+    labels.block_line(&ddim.iter().map(|p| c.backend_coord(p)).collect::<Vec<_>>());
+    for (s, r) in &rows {
+        let (f, se) = fid(r);
+        c.draw_series([PathElement::new(
+            vec![(*s, f - se), (*s, f + se)],
+            color.stroke_width(2),
+        )])
+        .map_err(fail)?;
+        c.draw_series([TriangleMarker::new((*s, f), 7, color.filled())])
+            .map_err(fail)?;
+        let (px, py) = c.backend_coord(&(*s, f));
+        labels.block([
+            px - 7,
+            c.backend_coord(&(*s, f + se)).1,
+            px + 7,
+            c.backend_coord(&(*s, f - se)).1.max(py + 7),
+        ]);
     }
-    let y = |f: f64| bot as i64 - ((bot - t) as f64 * f / hi) as i64;
-    let col = color("diffusion");
-    for pair in points.windows(2) {
-        c.line(
-            (x(pair[0].0), y(pair[0].1)),
-            (x(pair[1].0), y(pair[1].1)),
-            col,
-        );
+    for (s, r) in &rows {
+        let text = match knob_text(r, "steps").as_str() {
+            "ddpm" => format!("ddpm {:.1}", fid(r).0),
+            _ => format!("{:.1}", fid(r).0),
+        };
+        labels.draw(
+            root,
+            c.backend_coord(&(*s, fid(r).0)),
+            &text,
+            &font(SMALL, INK),
+        )?;
     }
-    for &(s, f, id) in &points {
-        marker(c, (x(s), y(f)), col);
-        c.text(
-            x(s) as usize + 6,
-            y(f) as usize - 12,
-            &format!("{f:.1}"),
-            BLACK,
-        );
-        if id == "diffusion-ddpm" {
-            c.text(x(s) as usize - 30, y(f) as usize + 8, "ddpm", BLACK);
-        }
-    }
+    Ok(())
 }
 
-fn classes(board: &Scoreboard, path: &Path) -> Result<(), String> {
-    const ROW_H: usize = 60;
-    const BAR_W: usize = 18;
-    let rows: Vec<Vec<&Row>> = board
-        .datasets
+fn classes(root: &Area, area: &Area, b: &Board) -> Result<(), String> {
+    let rows: Vec<(&Row, &[f64; CLASSES])> = b
+        .rows
         .iter()
-        .map(|b| {
-            b.rows
-                .iter()
-                .filter(|r| r.unconditional.is_some())
-                .collect()
-        })
+        .filter(|r| r.sweep.is_none())
+        .filter_map(|r| Some((r, &r.unconditional.as_ref()?.histogram)))
         .collect();
-    let height = 30 + ROW_H * rows.iter().map(Vec::len).max().unwrap_or(0);
-    let panel = 200 + CLASSES * BAR_W + 40;
-    let mut c = Canvas::new(panel * board.datasets.len().max(1), height);
-    for (i, (b, rows)) in board.datasets.iter().zip(&rows).enumerate() {
-        let x0 = i * panel;
-        c.text(
-            x0 + 8,
-            8,
-            &format!("{}: classes of unconditional samples", b.dataset),
-            BLACK,
-        );
-        for (j, row) in rows.iter().enumerate() {
-            let Some(u) = &row.unconditional else {
-                continue;
-            };
-            let base = 30 + (j + 1) * ROW_H - 12;
-            c.text(x0 + 8, base - 20, &row.id, color(&row.model));
-            for (k, share) in u.histogram.iter().enumerate() {
-                let bx = x0 + 200 + k * BAR_W;
-                // A share of 0.5 fills the row; the 10% of a uniform histogram is a fifth of it.
-                let h = ((ROW_H - 14) as f64 * (share / 0.5).min(1.0)) as usize;
-                c.fill(bx, base - h, bx + BAR_W - 4, base, color(&row.model));
-                c.text(bx + 2, base + 2, &k.to_string(), GRAY);
-            }
-            let tenth = base - (ROW_H - 14) / 5;
-            c.line(
-                ((x0 + 196) as i64, tenth as i64),
-                ((x0 + 200 + CLASSES * BAR_W) as i64, tenth as i64),
-                GRAY,
+    let (head, grid) = area.split_vertically(64);
+    let title = format!("{}: classes of unconditional samples", b.dataset);
+    head.draw_text(&title, &font(chart::TITLE, INK), (16, 20))
+        .map_err(fail)?;
+    head.draw_text(
+        "share of samples per predicted class; dashed: an even 10%",
+        &font(SMALL, MUTED),
+        (16, 48),
+    )
+    .map_err(fail)?;
+    // One y axis for all, up to the models' largest share; a taller bar is cut and its share written.
+    let most = rows
+        .iter()
+        .filter(|(r, _)| r.model != "reference")
+        .flat_map(|(_, h)| h.iter().copied());
+    let top = ((most.fold(0.15, f64::max) * 10.0).floor() + 1.0) / 10.0;
+    let cols = 3;
+    let cells = grid.split_evenly((rows.len().div_ceil(cols).max(1), cols));
+    for ((row, histogram), cell) in rows.iter().zip(&cells) {
+        let mut c = chart::chart(cell, (&row.id, TEXT), (34, 58), -0.6..9.6, 0.0..top)?;
+        let class = Axis {
+            desc: "",
+            labels: CLASSES,
+            format: &|v| format!("{v:.0}"),
+        };
+        chart::axes(
+            &mut c,
+            class,
+            Axis {
+                desc: "",
+                labels: 3,
+                format: &|v| format!("{:.0}%", v * 100.0),
+            },
+        )?;
+        let color = family_color(&row.model);
+        let even = [(-0.6, 0.1), (9.6, 0.1)];
+        c.draw_series(DashedLineSeries::new(even, 6, 4, MUTED.stroke_width(1)))
+            .map_err(fail)?;
+        let mut labels = Labels::new(&c);
+        for (k, &share) in histogram.iter().enumerate() {
+            let k = k as f64;
+            let bar = Rectangle::new(
+                [(k - 0.35, 0.0), (k + 0.35, share.min(top))],
+                color.filled(),
             );
+            c.draw_series([bar]).map_err(fail)?;
+            let [(x0, y0), (x1, y1)] =
+                [(k - 0.35, share.min(top)), (k + 0.35, 0.0)].map(|p| c.backend_coord(&p));
+            labels.block([x0, y0, x1, y1]);
+        }
+        for (k, &share) in histogram.iter().enumerate().filter(|(_, s)| **s > top) {
+            let at = c.backend_coord(&(k as f64, top));
+            labels.draw(
+                root,
+                (at.0, at.1 + 12),
+                &format!("{:.0}%", share * 100.0),
+                &font(SMALL, INK),
+            )?;
         }
     }
-    c.write(path)
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::assert_texts;
+
+    pub fn shipped() -> Scoreboard {
+        let json =
+            std::fs::read_to_string("models/scoreboard.json").expect("models/scoreboard.json");
+        Scoreboard::parse(&json).expect("a valid scoreboard")
+    }
+
+    #[test]
+    fn every_plot_scales_and_names_its_axes() {
+        let [pr, steps, classes] = svgs(&shipped()).unwrap();
+        let pr_axes = ["recall (diversity) →", "precision (fidelity) →"];
+        assert_texts(
+            &pr,
+            &[
+                &pr_axes[..],
+                &[
+                    "mnist: precision against recall",
+                    "fashion: precision against recall",
+                ],
+            ]
+            .concat(),
+        );
+        let texts = assert_texts(
+            &steps,
+            &[
+                "FID ± SE (lower is better)",
+                "sampling steps (DDIM; DDPM at 1000)",
+                "10",
+                "100",
+                "1000",
+            ],
+        );
+        assert!(texts.iter().any(|t| t.starts_with("ddpm ")), "{texts:?}");
+        let rows = ["train", "noise", "class-means", "gan", "vae", "diffusion"];
+        assert_texts(
+            &classes,
+            &[
+                &rows[..],
+                &[
+                    "9",
+                    "share of samples per predicted class; dashed: an even 10%",
+                ],
+            ]
+            .concat(),
+        );
+    }
 }

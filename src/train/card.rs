@@ -1,7 +1,7 @@
 //! Model cards: `models/<family>-<dataset>.md`, written at the end of training.
 
 use super::TrainOptions;
-use super::plot::LossLog;
+use super::plot::{LossLog, plot_file};
 use crate::models::weights::{ModelFile, file_name};
 use std::fmt::Write;
 
@@ -53,7 +53,8 @@ pub fn write(
     md.push_str(report);
     let _ = writeln!(
         md,
-        "## Loss\n\n![loss curve]({name}.loss.png)\n\nRaw log: [`{name}.loss.csv`]({name}.loss.csv).\n"
+        "## Loss\n\n![loss curve]({})\n\nRaw log: [`{name}.loss.csv`]({name}.loss.csv).\n",
+        plot_file(&name)
     );
     let _ = writeln!(
         md,

@@ -187,7 +187,10 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
     std::fs::write(&path, file.to_bytes().map_err(|e| e.to_string())?)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     let curve = plot::LossLog::read(&log_path)?;
-    curve.plot(&opts.out_dir.join(format!("{}.loss.png", opts.name())))?;
+    curve.plot(
+        &opts.name(),
+        &opts.out_dir.join(plot::plot_file(&opts.name())),
+    )?;
     let report = model.report(opts.dataset, &data, &split.test);
     card::write(opts, &file, &curve, wall_seconds, &report)?;
     eprintln!(

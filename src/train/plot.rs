@@ -1,7 +1,16 @@
-//! Loss logs (CSV) and their plot: one panel per loss, smoothed, with min/max labels.
+//! Loss logs (CSV) and their plot: one panel per loss, smoothed, against the training step.
 
-use crate::plot::Canvas;
+use crate::chart;
+use plotters::prelude::*;
 use std::path::Path;
+
+/// The losses' colours, in column order.
+const COLORS: [RGBColor; 4] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+];
 
 /// A loss log: column names and one row of values per step.
 pub struct LossLog {
@@ -40,59 +49,84 @@ impl LossLog {
             .collect()
     }
 
-    /// Writes the plot as a PNG.
-    pub fn plot(&self, path: &Path) -> Result<(), String> {
-        const W: usize = 640;
-        const PANEL: usize = 150;
-        let h = PANEL * self.names.len().max(1);
-        let mut img = Canvas::new(W, h);
-        let colors = [
-            [31, 119, 180],
-            [214, 39, 40],
-            [44, 160, 44],
-            [148, 103, 189],
-        ];
-        let max_step = *self.steps.last().unwrap_or(&1) as f64;
-        for (j, name) in self.names.iter().enumerate() {
-            let y0 = j * PANEL;
-            let series: Vec<f64> = self.rows.iter().map(|r| r[j]).collect();
-            let smooth = ema(&series, 0.98);
-            // Skip the first 2% (the initial transient) when choosing the y range.
-            let skip = smooth.len() / 50;
-            let shown = &smooth[skip.min(smooth.len().saturating_sub(1))..];
-            let lo = shown.iter().copied().fold(f64::INFINITY, f64::min);
-            let hi = shown.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let (lo, hi) = if hi > lo {
-                (lo, hi)
-            } else {
-                (lo - 0.5, lo + 0.5)
-            };
-            let (left, right, top, bottom) = (50, W - 10, y0 + 16, y0 + PANEL - 16);
-            img.rect(left, top, right, bottom, [200, 200, 200]);
-            img.text(4, y0 + 4, &name.to_string(), [0, 0, 0]);
-            img.text(4, top, &short(hi), [80, 80, 80]);
-            img.text(4, bottom - 5, &short(lo), [80, 80, 80]);
-            img.text(
-                right - 40,
-                bottom + 4,
-                &format!("{}", max_step as u64),
-                [80, 80, 80],
-            );
-            let mut prev: Option<(i64, i64)> = None;
-            for (i, v) in smooth.iter().enumerate() {
-                let x =
-                    left as f64 + (right - left) as f64 * self.steps[i] as f64 / max_step.max(1.0);
-                let y =
-                    bottom as f64 - (bottom - top) as f64 * ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
-                let p = (x as i64, y as i64);
-                if let Some(q) = prev {
-                    img.line(q, p, colors[j % colors.len()]);
-                }
-                prev = Some(p);
+    /// Draws one panel per loss, smoothed (EMA 0.98), as an SVG of `title`.
+    pub fn svg(&self, title: &str) -> Result<String, String> {
+        const PANEL: u32 = 230;
+        const HEAD: u32 = 44;
+        let panels = self.names.len().max(1);
+        chart::svg(chart::WIDTH, HEAD + PANEL * panels as u32, |root| {
+            root.draw_text(
+                &format!("{title}: training losses"),
+                &chart::font(chart::TITLE, chart::INK),
+                (16, HEAD as i32 / 2),
+            )
+            .map_err(chart::fail)?;
+            let (_, body) = root.split_vertically(HEAD);
+            for (j, (name, area)) in self
+                .names
+                .iter()
+                .zip(body.split_evenly((panels, 1)))
+                .enumerate()
+            {
+                self.panel(j, name, j + 1 == panels, &area)?;
             }
-        }
-        img.write(path)
+            Ok(())
+        })
     }
+
+    /// The panel of loss `j`: its smoothed curve against the step, the y range without the first 2% (the
+    /// initial transient); the `last` panel names the step axis.
+    fn panel(&self, j: usize, name: &str, last: bool, area: &chart::Area) -> Result<(), String> {
+        let series: Vec<f64> = self.rows.iter().map(|r| r[j]).collect();
+        let smooth = ema(&series, 0.98);
+        let skip = (smooth.len() / 50).min(smooth.len().saturating_sub(1));
+        let range = chart::span(smooth[skip..].iter().copied(), 1e-3);
+        let end = self.steps.last().copied().unwrap_or(1).max(1) as f64;
+        let mut c = chart::chart(
+            area,
+            (name, chart::TEXT),
+            (if last { 64 } else { 40 }, 84),
+            0.0..end,
+            range.clone(),
+        )?;
+        let digits = chart::decimals((range.end - range.start) / 5.0);
+        let x = chart::Axis {
+            desc: if last { "step" } else { "" },
+            labels: 6,
+            format: &|v| format!("{v:.0}"),
+        };
+        let y = chart::Axis {
+            desc: "EMA 0.98",
+            labels: 5,
+            format: &|v| format!("{v:.digits$}"),
+        };
+        chart::axes(&mut c, x, y)?;
+        // A curve of at most ~1000 points: the smoothing leaves nothing finer to see.
+        let stride = smooth.len().div_ceil(1000).max(1);
+        let points = self
+            .steps
+            .iter()
+            .zip(&smooth)
+            .step_by(stride)
+            .chain(self.steps.last().zip(smooth.last()))
+            .map(|(&s, &v)| (s as f64, v));
+        c.draw_series(LineSeries::new(
+            points,
+            COLORS[j % COLORS.len()].stroke_width(2),
+        ))
+        .map_err(chart::fail)?;
+        Ok(())
+    }
+
+    /// Writes [`LossLog::svg`] to `path`.
+    pub fn plot(&self, title: &str, path: &Path) -> Result<(), String> {
+        chart::write(path, &self.svg(title)?)
+    }
+}
+
+/// The loss plot of the model `name` (`gan-mnist`): `gan-mnist.loss.svg`.
+pub fn plot_file(name: &str) -> String {
+    format!("{name}.loss.svg")
 }
 
 fn ema(xs: &[f64], k: f64) -> Vec<f64> {
@@ -105,10 +139,56 @@ fn ema(xs: &[f64], k: f64) -> Vec<f64> {
         .collect()
 }
 
-fn short(v: f64) -> String {
-    if v.abs() >= 100.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.3}")
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::assert_texts;
+
+    fn log(csv: &str) -> Result<LossLog, String> {
+        let path = std::env::temp_dir().join(format!(
+            "trilemma-loss-{}-{}.csv",
+            std::process::id(),
+            csv.len()
+        ));
+        std::fs::write(&path, csv).unwrap();
+        let log = LossLog::read(&path);
+        std::fs::remove_file(&path).unwrap();
+        log
+    }
+
+    #[test]
+    fn reads_a_log_and_refuses_a_short_row() {
+        let l = log("step,loss_d,loss_g\n1,0.5,2.0\n2,0.25,1.0\n3,0.75,3.0\n").unwrap();
+        assert_eq!(l.names, ["loss_d", "loss_g"]);
+        assert_eq!(l.steps, [1, 2, 3]);
+        assert_eq!(l.rows[1], [0.25, 1.0]);
+        assert_eq!(l.final_means(2), [0.5, 2.0]);
+        let bad = log("step,loss_d,loss_g\n1,0.5\n").err().unwrap();
+        assert!(bad.contains("bad row `1,0.5`"), "{bad}");
+    }
+
+    #[test]
+    fn plots_a_panel_per_loss_with_named_axes() {
+        let csv: String = (1..=400)
+            .map(|s| format!("{s},{},{}\n", 1.0 / s as f64, 100.0 + s as f64))
+            .collect();
+        let svg = log(&format!("step,mse,kl\n{csv}"))
+            .unwrap()
+            .svg("vae-mnist")
+            .unwrap();
+        let want = [
+            "vae-mnist: training losses",
+            "mse",
+            "kl",
+            "step",
+            "EMA 0.98",
+            "400",
+        ];
+        let texts = assert_texts(&svg, &want);
+        assert_eq!(
+            texts.iter().filter(|t| *t == "step").count(),
+            1,
+            "{texts:?}"
+        );
     }
 }
