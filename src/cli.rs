@@ -20,7 +20,7 @@ const USAGE: &str = "usage:
   trilemma train <gan|vae|diffusion|classifier> --dataset <mnist|fashion> [--steps N] [--batch B] [--seed S] [--resume]
   trilemma sample <gan|vae|diffusion> --dataset <mnist|fashion> [--weights FILE] [--out FILE.png]
       [--n 16] [--seed 0] [--class 0-9|none] [--truncation 1.0] [--temperature 1.0]
-      [--sampler ddim|ddpm] [--steps 50] [--eta 0] [--guidance 1]
+      [--sampler ddim|dpmpp|ddpm] [--steps 50] [--eta 0] [--guidance 1]
   trilemma eval [--dataset mnist|fashion] [--n 20000] [--diffusion-n 7680] [--sweep-n 128] [--seed 0]
       [--rows ID,ID]
       score every shipped model against the test split; writes models/scoreboard.json and its plots

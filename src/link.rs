@@ -225,7 +225,7 @@ mod tests {
         o.n = Count::new(1 + rng.below(64)).unwrap();
         o.truncation = Truncation::new(1.5 * unit(rng)).unwrap();
         o.temperature = Temperature::new(1.5 * unit(rng)).unwrap();
-        o.diffusion.sampler = [Sampler::Ddim, Sampler::Ddpm][rng.below(2)];
+        o.diffusion.sampler = Sampler::ALL[rng.below(Sampler::ALL.len())];
         o.diffusion.steps = Steps::new(1 + rng.below(T)).unwrap();
         o.diffusion.eta = Eta::new(unit(rng)).unwrap();
         o.diffusion.guidance = Guidance::new(20.0 * unit(rng)).unwrap();

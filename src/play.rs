@@ -5,7 +5,7 @@
 use crate::data::{PIXELS, SIDE};
 use crate::generate::{self, Class, MAX_N, Options, Seed};
 use crate::knob::whole_knob;
-use crate::models::diffusion::{Run, Schedule, Start, Strength, Timestep};
+use crate::models::diffusion::{Run, Schedule, Start, Strength, Timestep, starting_noise};
 use crate::models::unet::Unet;
 use crate::models::vae::Vae;
 use crate::models::{Model, class_tokens, images_from_bytes, normal};
@@ -64,7 +64,7 @@ pub fn samples(
     match model {
         Model::Diffusion(_) => Ok(Samples {
             images: generate::generate(model, options, device)?,
-            latents: None,
+            latents: Some(diffusion_latents(options, device)),
             scores: None,
         }),
         _ => {
@@ -74,11 +74,19 @@ pub fn samples(
     }
 }
 
-/// Decodes flat latent codes (`n · latent` values, e.g. one edited by a slider), all of `class`.
+/// The latent codes `[n, 784]` of a diffusion request's samples: the noise each run starts from.
+fn diffusion_latents(options: &Options, device: &Device) -> Tensor<2> {
+    let n = options.n.get();
+    starting_noise(&mut Rng::new(options.seed.get()), n, device).reshape([n, PIXELS])
+}
+
+/// Decodes flat latent codes (`n · latent` values, e.g. one edited by a slider) of `options.class`: a GAN
+/// or VAE in one pass, a diffusion model by a run from each code as its starting noise (with the rest of
+/// `options`: sampler, steps, η, guidance and the seed of any later noise).
 pub fn decode(
     model: &Model,
     latents: &[f32],
-    class: Class,
+    options: &Options,
     device: &Device,
 ) -> Result<Samples, String> {
     let d = model.latent_size()?;
@@ -98,7 +106,25 @@ pub fn decode(
         ));
     }
     let z = Tensor::from_data(TensorData::new(latents.to_vec(), [n, d]), device);
-    Samples::decoded(model, z, &vec![class.get(); n], true)
+    let classes = vec![options.class.get(); n];
+    match model {
+        Model::Diffusion(unet) => {
+            let start = Start::Latents(z.clone().reshape([n, 1, SIDE, SIDE]));
+            let run = Run::new(
+                &classes,
+                options.diffusion,
+                start,
+                options.seed.get(),
+                device,
+            )?;
+            Ok(Samples {
+                images: run.finish(unet),
+                latents: Some(z),
+                scores: None,
+            })
+        }
+        _ => Samples::decoded(model, z, &classes, true),
+    }
 }
 
 /// `frames` codes along the great-circle path from `a` to `b` (both ends included), with the norm
@@ -154,10 +180,10 @@ pub fn interpolate(
     a: &[f32],
     b: &[f32],
     frames: Frames,
-    class: Class,
+    options: &Options,
     device: &Device,
 ) -> Result<Samples, String> {
-    decode(model, &slerp(a, b, frames)?, class, device)
+    decode(model, &slerp(a, b, frames)?, options, device)
 }
 
 /// One 28×28 image of gray bytes as `[1, 1, 28, 28]` in [0, 1]; any other size is refused.
@@ -238,6 +264,8 @@ pub struct Recording {
     run: Run,
     frames: Vec<Frame>,
     stride: usize,
+    /// A run from noise: the samples' latent codes `[n, 784]`, their starting noise.
+    latents: Option<Tensor<2>>,
 }
 
 impl Recording {
@@ -251,6 +279,7 @@ impl Recording {
         let batch = |bytes: &[u8]| -> Result<Tensor<4>, String> {
             Ok(image(bytes, device)?.repeat_dim(0, n))
         };
+        let latents = matches!(origin, Origin::Noise).then(|| diffusion_latents(options, device));
         let start = match origin {
             Origin::Noise => Start::Noise,
             Origin::Image { image, strength } => Start::Image {
@@ -284,7 +313,13 @@ impl Recording {
             run,
             frames,
             stride,
+            latents,
         })
+    }
+
+    /// The samples' latent codes `[n, 784]` (their starting noise), for a run from noise.
+    pub fn latents(&self) -> Option<Tensor<2>> {
+        self.latents.clone()
     }
 
     /// Steps in the whole run.
@@ -344,6 +379,7 @@ mod tests {
     use crate::generate::Count;
     use crate::generate::generate;
     use crate::image::to_bytes;
+    use crate::models::classifier::ClassifierConfig;
     use crate::models::diffusion::{Eta, Guidance, SampleOptions, Sampler, Steps, T};
     use crate::models::gan::{GanConfig, Truncation};
     use crate::models::unet::UnetConfig;
@@ -383,7 +419,7 @@ mod tests {
             assert_eq!(images, bytes(generate(&model, &options, &device).unwrap()));
             let z = floats(s.latents.unwrap());
             assert_eq!(z.len(), 3 * model.latent_size().unwrap());
-            let again = decode(&model, &z, Class::constant(4), &device).unwrap();
+            let again = decode(&model, &z, &options, &device).unwrap();
             assert_eq!(bytes(again.images), images);
             // Scores are probabilities, for the GAN only.
             match (&model, s.scores) {
@@ -401,20 +437,20 @@ mod tests {
         let device = Device::flex();
         let gan = Model::Gan(GanConfig::new().init(&device));
         let d = gan.latent_size().unwrap();
-        assert!(decode(&gan, &vec![0.0; d + 1], Class::NONE, &device).is_err());
-        assert!(decode(&gan, &[], Class::NONE, &device).is_err());
-        assert!(decode(&gan, &vec![0.0; d * 65], Class::NONE, &device).is_err());
+        assert!(decode(&gan, &vec![0.0; d + 1], &Options::default(), &device).is_err());
+        assert!(decode(&gan, &[], &Options::default(), &device).is_err());
+        assert!(decode(&gan, &vec![0.0; d * 65], &Options::default(), &device).is_err());
         let mut z = vec![0.0; d];
         z[3] = f32::NAN;
         assert!(
-            decode(&gan, &z, Class::NONE, &device)
+            decode(&gan, &z, &Options::default(), &device)
                 .unwrap_err()
                 .contains("finite")
         );
         z[3] = 11.0;
-        assert!(decode(&gan, &z, Class::NONE, &device).is_err());
-        let unet = Model::Diffusion(UnetConfig::new().init(&device));
-        assert!(unet.latent_size().is_err());
+        assert!(decode(&gan, &z, &Options::default(), &device).is_err());
+        let classifier = Model::Classifier(ClassifierConfig::new().init(&device));
+        assert!(classifier.latent_size().is_err());
     }
 
     #[test]
@@ -604,5 +640,38 @@ mod tests {
         assert_eq!(none.step(5), 0);
         assert_eq!(bytes(none.images()), img);
         assert!(Strength::new(1.5).is_err());
+    }
+
+    #[test]
+    fn a_diffusion_sample_is_its_starting_noise_run_again() {
+        let device = Device::flex();
+        let model = Model::Diffusion(tiny(&device));
+        // η > 0: the later noise comes from the seed after the starting noise, so decoding repeats it too.
+        let options = fast(3);
+        let s = samples(&model, &options, true, &device).unwrap();
+        let z = floats(s.latents.unwrap());
+        assert_eq!(z.len(), 3 * PIXELS);
+        let again = decode(&model, &z, &options, &device).unwrap();
+        assert_eq!(bytes(again.images), bytes(s.images.clone()));
+        // A recorded run from noise hands out the same codes.
+        let rec = Recording::new(tiny(&device), &options, Origin::Noise, &device).unwrap();
+        assert_eq!(floats(rec.latents().unwrap()), z);
+        // With η = 0 a walk between two samples' noises starts and ends on those samples.
+        let mut options = options;
+        options.diffusion.eta = Eta::constant(0.0);
+        let images = bytes(samples(&model, &options, false, &device).unwrap().images);
+        let walk = interpolate(
+            &model,
+            &z[..PIXELS],
+            &z[PIXELS..2 * PIXELS],
+            Frames::constant(5),
+            &options,
+            &device,
+        )
+        .unwrap();
+        let walk = bytes(walk.images);
+        assert_eq!(walk[..PIXELS], images[..PIXELS]);
+        assert_eq!(walk[4 * PIXELS..], images[PIXELS..2 * PIXELS]);
+        assert_ne!(walk[2 * PIXELS..3 * PIXELS], images[..PIXELS]);
     }
 }

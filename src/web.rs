@@ -283,14 +283,14 @@ impl Engine {
         Samples::of(samples).await
     }
 
-    /// Decodes `{family, dataset, class, latents}` (GAN / VAE codes, e.g. edited by a slider); resolves like
-    /// `generate`.
+    /// Decodes `{family, dataset, class, latents}` (GAN / VAE codes, e.g. edited by a slider, or diffusion
+    /// starting noise with the diffusion options); resolves like `generate`.
     pub async fn decode(&self, options: JsValue) -> Result<JsValue, JsError> {
         let (request, extra) = parse_options(&options, &["latents"])?;
         let latents = floats_of(&extra, "latents")?;
         let model = self.model_of(&request)?;
         let samples =
-            play::decode(model, &latents, request.options.class, &self.device).map_err(js_err)?;
+            play::decode(model, &latents, &request.options, &self.device).map_err(js_err)?;
         Samples::of(samples).await
     }
 
@@ -300,9 +300,8 @@ impl Engine {
         let frames: Frames = knob_of(&extra)?;
         let (from, to) = (floats_of(&extra, "from")?, floats_of(&extra, "to")?);
         let model = self.model_of(&request)?;
-        let class = request.options.class;
-        let samples =
-            play::interpolate(model, &from, &to, frames, class, &self.device).map_err(js_err)?;
+        let samples = play::interpolate(model, &from, &to, frames, &request.options, &self.device)
+            .map_err(js_err)?;
         Samples::of(samples).await
     }
 
@@ -423,9 +422,15 @@ impl Run {
         })
     }
 
-    /// The current images: the samples once the run is done.
+    /// The current images: the samples once the run is done; a run from noise adds the samples' `latents`
+    /// (their starting noise, `latent` = 784 numbers each), which `decode` and `interpolate` take back.
     pub async fn images(&self) -> Result<JsValue, JsError> {
-        Samples::images(self.recording.images()).await
+        Samples::of(play::Samples {
+            images: self.recording.images(),
+            latents: self.recording.latents(),
+            scores: None,
+        })
+        .await
     }
 }
 

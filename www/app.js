@@ -13,7 +13,7 @@ const VIEWS = ['play', 'compare', 'speed'];
 const BACKEND_NAMES = { webgpu: 'WebGPU', cpu: 'CPU' };
 const OPTION_KEYS = ['family', 'dataset', 'class', 'seed', 'n', 'truncation', 'temperature', 'sampler', 'steps', 'eta', 'guidance'];
 // Notice sources of the family panels: they go when a family switch hides their panel.
-const PANEL_NOTICES = ['gan', 'vae', 'encode', 'vae-ends', 'forward', 'inpaint', 'img2img', 'frame'];
+const PANEL_NOTICES = ['gan-walk', 'diffusion-walk', 'vae', 'encode', 'vae-ends', 'forward', 'inpaint', 'img2img', 'frame'];
 // Errors of a WebGPU engine whose text names these mean the GPU went away: the page moves to the CPU.
 const DEVICE_LOST = /device|lost|gpu/i;
 
@@ -499,7 +499,8 @@ function syncControls() {
   }
   for (const el of form.querySelectorAll('[data-hide-in]')) el.hidden = el.dataset.hideIn.split(' ').includes(view);
   for (const panel of document.querySelectorAll('.panel[data-family]')) panel.hidden = panel.dataset.family !== family;
-  f.steps.disabled = f.eta.disabled = f.sampler.value === 'ddpm';
+  f.steps.disabled = f.sampler.value === 'ddpm';
+  f.eta.disabled = f.sampler.value !== 'ddim'; // DDPM is η = 1, DPM-Solver++ deterministic
   const generate = $('#generate');
   generate.hidden = view === 'speed';
   generate.textContent = view === 'compare' ? 'Compare' : 'Generate';
@@ -605,13 +606,13 @@ function generatePage() {
 
 function showGrid(opts, out) {
   gridResult = { opts, out };
-  gan.a = gan.b = null;
+  walk.a = walk.b = null;
   vae.selected = null;
-  for (const id of ['#gan-a', '#gan-b', '#vae-sample']) {
+  for (const id of [...WALKS.flatMap((w) => [`#${w}-a`, `#${w}-b`]), '#vae-sample']) {
     $(id).value = '';
     $(id).max = String(out.n);
   }
-  clearCanvas($('#gan-interp'));
+  for (const w of WALKS) clearCanvas($(`#${w}-interp`));
   clearCanvas($('#vae-edit'));
   $('#vae-latents').replaceChildren();
   $('#vae-reset').disabled = true;
@@ -622,8 +623,8 @@ function showGrid(opts, out) {
 function redrawGrid() {
   const { opts, out } = gridResult;
   const marks = new Map();
-  if (gan.a != null) marks.set(gan.a, { color: '#ffb000', text: 'A' });
-  if (gan.b != null) marks.set(gan.b, { color: '#00c8ff', text: 'B' });
+  if (walk.a != null) marks.set(walk.a, { color: '#ffb000', text: 'A' });
+  if (walk.b != null) marks.set(walk.b, { color: '#00c8ff', text: 'B' });
   if (vae.selected != null) marks.set(vae.selected, { color: '#ffb000', text: '✎' });
   const labels = out.scores && scoreLabels(out.scores);
   drawGrid($('#grid'), out, { labels, marks });
@@ -634,7 +635,7 @@ function scoreLabels(scores) {
   return Array.from(scores, (s) => `D ${s.toFixed(2)}`);
 }
 
-/// The latent code of grid sample i (GAN and VAE grids carry them).
+/// The latent code of grid sample i (GAN and VAE grids carry them; a diffusion grid its starting noise).
 function latentOf(i) {
   const { out } = gridResult;
   if (!out.latents) throw new Error('these samples came without latent codes');
@@ -650,36 +651,43 @@ function typedIndex(input) {
 
 function selectSample(i) {
   if (!gridResult) return;
-  if (gridResult.opts.family === 'gan') {
-    if (gan.a == null || gan.b != null) [gan.a, gan.b] = [i, null];
-    else gan.b = i;
-    updateGan();
+  if (WALKS.includes(gridResult.opts.family)) {
+    if (walk.a == null || walk.b != null) [walk.a, walk.b] = [i, null];
+    else walk.b = i;
+    updateWalk();
   }
   if (gridResult.opts.family === 'vae') selectVae(i);
 }
 
-/// `frames` images between two latent codes, drawn as a strip (with D for the GAN).
-async function interpolateInto(canvas, family, opts, from, to, stillWanted) {
-  const { out } = await engineCall([`${family}-${opts.dataset}`], (w) =>
-    w.interpolate({ family, dataset: opts.dataset, class: opts.class, from, to, frames: 8 }),
-  );
+/// `frames` images between two latent codes, drawn as a strip (with D for the GAN). `opts`: the request the
+/// codes came from (a diffusion walk runs its sampler from every code).
+async function interpolateInto(canvas, opts, from, to, stillWanted) {
+  const { out } = await engineCall([`${opts.family}-${opts.dataset}`], (w) => w.interpolate({ ...opts, from, to, frames: 8 }));
   if (stillWanted()) drawGrid(canvas, out, { cols: 8, fit: 640, labels: out.scores && scoreLabels(out.scores) });
 }
 
-// --- play: GAN -----------------------------------------------------------------------------------------
+// --- play: latent walks (GAN codes, diffusion starting noise) ------------------------------------------
 
-const gan = { a: null, b: null }; // the two selected grid samples
+const WALKS = ['gan', 'diffusion']; // the families whose grid has a walk between two samples
+const walk = { a: null, b: null }; // the two selected grid samples
 
-const ganInterpolation = job('gan', "Couldn't interpolate", (seq, a, b) =>
-  interpolateInto($('#gan-interp'), 'gan', gridResult.opts, latentOf(a), latentOf(b), () => seq === gridSeq),
+// Each family's walk reports in its own panel.
+const walkJobs = Object.fromEntries(
+  WALKS.map((family) => [
+    family,
+    job(`${family}-walk`, "Couldn't interpolate", (seq, a, b) =>
+      interpolateInto($(`#${family}-interp`), gridResult.opts, latentOf(a), latentOf(b), () => seq === gridSeq),
+    ),
+  ]),
 );
 
-function updateGan() {
-  $('#gan-a').value = gan.a == null ? '' : String(gan.a + 1);
-  $('#gan-b').value = gan.b == null ? '' : String(gan.b + 1);
+function updateWalk() {
+  const family = gridResult.opts.family;
+  $(`#${family}-a`).value = walk.a == null ? '' : String(walk.a + 1);
+  $(`#${family}-b`).value = walk.b == null ? '' : String(walk.b + 1);
   redrawGrid();
-  if (gan.a != null && gan.b != null) ganInterpolation(gridSeq, gan.a, gan.b);
-  else clearCanvas($('#gan-interp'));
+  if (walk.a != null && walk.b != null) walkJobs[family](gridSeq, walk.a, walk.b);
+  else clearCanvas($(`#${family}-interp`));
 }
 
 // --- play: VAE -----------------------------------------------------------------------------------------
@@ -766,7 +774,7 @@ const encodeJob = job('encode', "Couldn't encode", async (image, what) => {
 });
 
 const vaeInterpolation = job('vae-ends', "Couldn't interpolate", (dataset) =>
-  interpolateInto($('#vae-interp'), 'vae', { dataset, class: classValue(f.class.value) }, vaeEnds.a.mu, vaeEnds.b.mu, () => vaeEnds.a && vaeEnds.b),
+  interpolateInto($('#vae-interp'), { family: 'vae', dataset, class: classValue(f.class.value) }, vaeEnds.a.mu, vaeEnds.b.mu, () => vaeEnds.a && vaeEnds.b),
 );
 
 function setVaeEnd(which) {
@@ -956,7 +964,7 @@ async function renderScoreboard() {
 const BENCH_DEFAULTS = {
   families: FAMILIES,
   batches: [1, 16, 64],
-  diffusion: [{ sampler: 'ddim', steps: 10 }, { sampler: 'ddim', steps: 50 }, { sampler: 'ddpm' }],
+  diffusion: [{ sampler: 'ddim', steps: 10 }, { sampler: 'dpmpp', steps: 10 }, { sampler: 'ddim', steps: 50 }, { sampler: 'ddpm' }],
   repeats: 3,
   dataset: 'mnist',
 };
@@ -967,7 +975,9 @@ const speedRows = []; // every result so far, with its backend and adapter
 let benchPanelPlan = [];
 
 function configName(knobs) {
-  const base = knobs.sampler === 'ddpm' ? 'DDPM 1000' : `DDIM ${knobs.steps ?? bindings.decodeLink('').state.steps}`;
+  // DDPM has no steps to look up (the speed panel names its rows before the wasm module is loaded).
+  const steps = () => knobs.steps ?? bindings.decodeLink('').state.steps;
+  const base = knobs.sampler === 'ddpm' ? 'DDPM 1000' : `${knobs.sampler === 'dpmpp' ? 'DPM-Solver++' : 'DDIM'} ${steps()}`;
   const extra = ['eta', 'guidance'].filter((k) => k in knobs).map((k) => `${k} ${knobs[k]}`);
   return extra.length ? `${base} (${extra.join(', ')})` : base;
 }
@@ -1128,6 +1138,23 @@ async function generate(opts = {}) {
   return { ...out, ms, backend };
 }
 
+/// `frames` samples along the path between two latent codes `from` and `to` (GAN / VAE codes, diffusion
+/// starting noise); opts as for generate.
+async function interpolateApi({ from, to, frames = 8, ...opts } = {}) {
+  checkOptions(opts, 'interpolate(opts)');
+  const family = opts.family ?? 'diffusion';
+  const dataset = opts.dataset ?? 'mnist';
+  const codes = (v, name) => {
+    if (!v || typeof v.length !== 'number') throw new Error(`${name} is required (an array of latent values)`);
+    return Float32Array.from(v);
+  };
+  const [a, b] = [codes(from, 'from'), codes(to, 'to')];
+  const { out, ms, backend } = await engineCall([`${family}-${dataset}`], (w) =>
+    w.interpolate({ ...opts, family, dataset, from: a, to: b, frames }),
+  );
+  return { ...out, ms, backend };
+}
+
 /// A diffusion run shown in the Play view's scrubber; opts default to the controls' diffusion options.
 async function runApi(opts = {}, start = { kind: 'noise' }) {
   checkOptions(opts, 'run(opts, start)');
@@ -1222,11 +1249,13 @@ function main() {
     const i = cellAt($('#grid'), e);
     if (i >= 0) selectSample(i);
   });
-  for (const end of ['a', 'b']) {
-    $(`#gan-${end}`).addEventListener('change', () => {
-      gan[end] = typedIndex($(`#gan-${end}`));
-      if (gridResult && gridResult.opts.family === 'gan') updateGan();
-    });
+  for (const family of WALKS) {
+    for (const end of ['a', 'b']) {
+      $(`#${family}-${end}`).addEventListener('change', () => {
+        walk[end] = typedIndex($(`#${family}-${end}`));
+        if (gridResult && gridResult.opts.family === family) updateWalk();
+      });
+    }
   }
   $('#vae-sample').addEventListener('change', () => {
     const i = typedIndex($('#vae-sample'));
@@ -1298,7 +1327,7 @@ function main() {
 
   // A PNG button under every canvas of samples or frames.
   addDownload($('#grid'), () => fileName('samples'));
-  addDownload($('#gan-interp'), () => fileName('interpolation', 'gan'));
+  for (const family of WALKS) addDownload($(`#${family}-interp`), () => fileName('interpolation', family));
   addDownload($('#vae-edit'), () => fileName('edited', 'vae'));
   addDownload($('#vae-recon'), () => fileName('reconstruction', 'vae'));
   addDownload($('#vae-interp'), () => fileName('interpolation', 'vae'));
@@ -1333,6 +1362,7 @@ function main() {
     setBackend: (backend) => track(setBackend(backend)),
     bench: (opts) => track(bench(opts)),
     run: (opts, start) => track(runApi(opts, start)),
+    interpolate: (opts) => track(interpolateApi(opts)),
     inpaint: (opts) => track(inpaintApi(opts)),
     shareUrl,
     state: currentState,

@@ -9,7 +9,7 @@ pub mod unet;
 pub mod vae;
 pub mod weights;
 
-use crate::data::{Dataset, SIDE};
+use crate::data::{Dataset, PIXELS, SIDE};
 use crate::rng::Rng;
 use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor, TensorData};
@@ -132,12 +132,13 @@ impl Model {
         }
     }
 
-    /// Size of the latent codes of a GAN or VAE.
+    /// Size of a sample's latent code: z of a GAN or VAE, the starting noise x_T of a diffusion model.
     pub fn latent_size(&self) -> Result<usize, String> {
         match self {
             Model::Gan(gan) => Ok(gan.generator.latent()),
             Model::Vae(vae) => Ok(vae.latent()),
-            _ => Err(self.no_latents()),
+            Model::Diffusion(_) => Ok(PIXELS),
+            Model::Classifier(_) => Err(self.no_latents()),
         }
     }
 
@@ -147,7 +148,10 @@ impl Model {
         match self {
             Model::Gan(gan) => Ok(gan.generator.sample(z, tokens)),
             Model::Vae(vae) => Ok(vae.decode(z, tokens)),
-            _ => Err(self.no_latents()),
+            _ => Err(format!(
+                "the {} model does not decode codes in one pass",
+                self.kind()
+            )),
         }
     }
 

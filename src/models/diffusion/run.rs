@@ -1,144 +1,22 @@
-//! Diffusion: the fixed forward process, and DDPM / DDIM sampling with classifier-free guidance,
-//! inpainting and image-to-image (SDEdit) around the [`Unet`] denoiser.
-//!
-//! Forward process: T = 1000 steps, linear β from 1e-4 to 0.02 (Ho et al. 2020); data scaled to [-1, 1];
-//! q(x_t | x_0) = N(√ᾱ_t x_0, (1 − ᾱ_t) I). The denoiser predicts ε and is trained with L2 (see
-//! `train::diffusion`). Timesteps are 0-based: t = 0 is the first noising step, t = 999 the last.
+//! A sampling run advanced one step at a time: DDPM / DDIM (Song et al. 2021, with η) and DPM-Solver++(2M)
+//! (Lu et al. 2022), from noise, from a noised image (SDEdit) or with a known region kept (inpainting).
 
-use super::unet::Unet;
-use super::{class_tokens, normal};
-use crate::knob::{named_knob, real_knob, whole_knob};
+use super::{Denoiser, SampleOptions, Sampler, Schedule, Strength, T};
+use crate::data::SIDE;
+use crate::models::{class_tokens, normal};
 use crate::rng::Rng;
-use burn::tensor::{Device, Int, Tensor, TensorData};
-
-/// Number of forward steps.
-pub const T: usize = 1000;
-
-/// ᾱ_t for t = 0..T of the linear β schedule.
-#[derive(Clone, Debug)]
-pub struct Schedule {
-    alpha_bar: Vec<f64>,
-}
-
-impl Default for Schedule {
-    fn default() -> Self {
-        let mut prod = 1.0;
-        let alpha_bar = (0..T)
-            .map(|t| {
-                let beta = 1e-4 + (0.02 - 1e-4) * t as f64 / (T - 1) as f64;
-                prod *= 1.0 - beta;
-                prod
-            })
-            .collect();
-        Self { alpha_bar }
-    }
-}
-
-impl Schedule {
-    /// ᾱ_t; t = -1 (the clean image) gives 1.
-    pub fn alpha_bar(&self, t: isize) -> f64 {
-        if t < 0 {
-            1.0
-        } else {
-            self.alpha_bar[t as usize]
-        }
-    }
-
-    /// Per-sample `[B, 1, 1, 1]` factors f(ᾱ_t) on `device`.
-    fn per_sample(&self, ts: &[usize], f: impl Fn(f64) -> f64, device: &Device) -> Tensor<4> {
-        let v: Vec<f32> = ts.iter().map(|&t| f(self.alpha_bar[t]) as f32).collect();
-        Tensor::from_data(TensorData::new(v, [ts.len(), 1, 1, 1]), device)
-    }
-
-    /// x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε for a batch with one timestep each; x_0 in [-1, 1].
-    pub fn noise(&self, x0: Tensor<4>, eps: Tensor<4>, ts: &[usize]) -> Tensor<4> {
-        let device = x0.device();
-        x0 * self.per_sample(ts, f64::sqrt, &device)
-            + eps * self.per_sample(ts, |a| (1.0 - a).sqrt(), &device)
-    }
-}
-
-/// DDPM: 1000 ancestral steps. DDIM: any number of steps, η = 0 deterministic, η = 1 as stochastic as DDPM.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Sampler {
-    Ddpm,
-    #[default]
-    Ddim,
-}
-
-impl Sampler {
-    pub const ALL: [Sampler; 2] = [Sampler::Ddpm, Sampler::Ddim];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Sampler::Ddpm => "ddpm",
-            Sampler::Ddim => "ddim",
-        }
-    }
-}
-
-named_knob!(Sampler, "sampler");
-whole_knob!(
-    /// DDIM steps for a full run; DDPM always takes all [`T`].
-    Steps(usize), "steps", 1..=T, default 50
-);
-real_knob!(
-    /// DDIM stochasticity η: 0 is deterministic, 1 as stochastic as DDPM (which is always η = 1).
-    Eta, "eta", 0.0..=1.0, default 0.0
-);
-real_knob!(
-    /// Classifier-free guidance w: ε̃ = ε(c) + w·(ε(c) − ε(∅)); 0 is plain conditional sampling.
-    Guidance, "guidance", 0.0..=20.0, default 1.0
-);
-whole_knob!(
-    /// A timestep of the forward process q(x_t | x_0): 0 is the clean image, T (almost) pure noise.
-    Timestep(usize), "t", 0..=T, default 500
-);
-real_knob!(
-    /// Image-to-image strength: the image is noised to t = strength · T, then denoised (0 returns it as
-    /// it is, 1 starts from pure noise).
-    Strength, "strength", 0.0..=1.0, default 0.6
-);
-
-/// The knobs of a diffusion run, each checked where it entered.
-#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
-pub struct SampleOptions {
-    pub sampler: Sampler,
-    pub steps: Steps,
-    pub eta: Eta,
-    pub guidance: Guidance,
-}
-
-impl SampleOptions {
-    fn eta(&self) -> f64 {
-        match self.sampler {
-            Sampler::Ddpm => 1.0,
-            Sampler::Ddim => self.eta.get() as f64,
-        }
-    }
-
-    /// Descending timesteps of a run that starts at `start` (T for a run from pure noise) and takes
-    /// `⌈steps · start / T⌉` steps (all T for DDPM).
-    pub fn timesteps(&self, start: usize) -> Vec<usize> {
-        let full = match self.sampler {
-            Sampler::Ddpm => T,
-            Sampler::Ddim => self.steps.get(),
-        };
-        let n = (full * start).div_ceil(T).min(start);
-        let mut ts: Vec<usize> = (0..n).map(|i| i * start / n).collect();
-        ts.dedup();
-        ts.reverse();
-        ts
-    }
-}
+use burn::tensor::{Device, Int, Tensor};
 
 /// What a run starts from.
 // A run holds one `Start`: boxing the images would save nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Start {
-    /// Pure noise x_T.
+    /// Pure noise x_T drawn from the seed (see [`starting_noise`]).
     Noise,
+    /// Given noise x_T `[B, 1, 28, 28]`: a sample's latent code. With DDIM η = 0 or DPM-Solver++ the rest of
+    /// the run is deterministic, so the same code always gives the same sample.
+    Latents(Tensor<4>),
     /// Image-to-image (SDEdit): noise `image` `[B, 1, 28, 28]` in [0, 1] to t = strength · T, then denoise.
     Image {
         image: Tensor<4>,
@@ -147,6 +25,12 @@ pub enum Start {
     /// Inpainting: regenerate where `mask` `[B, 1, 28, 28]` is 1, keep `image` where it is 0; the kept
     /// region is re-noised to each step's t so the model sees it at the right noise level.
     Inpaint { image: Tensor<4>, mask: Tensor<4> },
+}
+
+/// The noise x_T `[n, 1, 28, 28]` a run from `rng`'s seed starts from: the stream's first draw, so sample
+/// i's noise depends only on the seed and i.
+pub fn starting_noise(rng: &mut Rng, n: usize, device: &Device) -> Tensor<4> {
+    normal(rng, [n, 1, SIDE, SIDE], device)
 }
 
 /// One finished step: the new x_t and the model's prediction of x_0 at this step, both `[B, 1, 28, 28]`
@@ -177,6 +61,8 @@ pub struct Run {
     guided: bool,
     /// Inpainting: the known image in [-1, 1] and the regenerate-mask.
     known: Option<(Tensor<4>, Tensor<4>)>,
+    /// DPM-Solver++: the previous step's x̂₀ and its step size in log-SNR, h.
+    previous: Option<(Tensor<4>, f64)>,
     rng: Rng,
 }
 
@@ -192,7 +78,7 @@ impl Run {
         let n = classes.len();
         let schedule = Schedule::default();
         let mut rng = Rng::new(seed);
-        let noise = normal(&mut rng, [n, 1, 28, 28], device);
+        let noise = starting_noise(&mut rng, n, device);
         let check = |image: &Tensor<4>| {
             if image.dims() != [n, 1, 28, 28] {
                 return Err(format!(
@@ -204,6 +90,10 @@ impl Run {
         };
         let (x, start, known) = match start {
             Start::Noise => (noise, T, None),
+            Start::Latents(x) => {
+                check(&x)?;
+                (x, T, None)
+            }
             Start::Image { image, strength } => {
                 check(&image)?;
                 let t0 = (strength.get() as f64 * T as f64).round() as usize;
@@ -233,6 +123,7 @@ impl Run {
             null: class_tokens(&vec![None; n], device),
             guided,
             known,
+            previous: None,
             rng,
         })
     }
@@ -272,15 +163,15 @@ impl Run {
     }
 
     /// ε̃ for x at timestep t, with classifier-free guidance when asked.
-    fn predict_noise(&self, unet: &Unet, x: Tensor<4>, t: usize) -> Tensor<4> {
+    fn predict_noise(&self, denoiser: &impl Denoiser, x: Tensor<4>, t: usize) -> Tensor<4> {
         let n = x.dims()[0];
         let device = x.device();
         if !self.guided {
             let ts = Tensor::<1>::full([n], t as f32, &device);
-            return unet.forward(x, ts, self.classes.clone());
+            return denoiser.predict(x, ts, self.classes.clone());
         }
         let ts = Tensor::<1>::full([2 * n], t as f32, &device);
-        let eps = unet.forward(
+        let eps = denoiser.predict(
             Tensor::cat(vec![x.clone(), x], 0),
             ts,
             Tensor::cat(vec![self.classes.clone(), self.null.clone()], 0),
@@ -291,7 +182,7 @@ impl Run {
     }
 
     /// Takes the next step; `None` once the run is done.
-    pub fn step(&mut self, unet: &Unet) -> Option<Step> {
+    pub fn step(&mut self, denoiser: &impl Denoiser) -> Option<Step> {
         let &t = self.timesteps.get(self.index)?;
         let t_prev = self
             .timesteps
@@ -308,18 +199,24 @@ impl Run {
             self.schedule.alpha_bar(t as isize),
             self.schedule.alpha_bar(t_prev),
         );
-        let eps = self.predict_noise(unet, self.x.clone(), t);
+        let eps = self.predict_noise(denoiser, self.x.clone(), t);
         // Predicted x_0, clipped to the data range; ε is then made consistent with the clipped x_0.
         let x0 = ((self.x.clone() - eps * (1.0 - a).sqrt()) / a.sqrt()).clamp(-1.0, 1.0);
-        let eps = (self.x.clone() - x0.clone() * a.sqrt()) / (1.0 - a).sqrt();
-        let sigma =
-            self.options.eta() * ((1.0 - a_prev) / (1.0 - a)).sqrt() * (1.0 - a / a_prev).sqrt();
-        let mut x =
-            x0.clone() * a_prev.sqrt() + eps * (1.0 - a_prev - sigma * sigma).max(0.0).sqrt();
-        if sigma > 0.0 {
-            x = x + normal(&mut self.rng, dims, &device) * sigma;
-        }
-        self.x = x;
+        self.x = match self.options.sampler {
+            Sampler::Ddpm | Sampler::Ddim => {
+                let eps = (self.x.clone() - x0.clone() * a.sqrt()) / (1.0 - a).sqrt();
+                let sigma = self.options.eta()
+                    * ((1.0 - a_prev) / (1.0 - a)).sqrt()
+                    * (1.0 - a / a_prev).sqrt();
+                let x = x0.clone() * a_prev.sqrt()
+                    + eps * (1.0 - a_prev - sigma * sigma).max(0.0).sqrt();
+                match sigma > 0.0 {
+                    true => x + normal(&mut self.rng, dims, &device) * sigma,
+                    false => x,
+                }
+            }
+            Sampler::Dpmpp => self.dpmpp(x0.clone(), a, a_prev),
+        };
         self.index += 1;
         Some(Step {
             index: self.index - 1,
@@ -329,9 +226,32 @@ impl Run {
         })
     }
 
+    /// One DPM-Solver++(2M) step from the current x (at ᾱ = `a`) to ᾱ = `a_prev`, given this step's
+    /// data prediction `x0`. In log-SNR λ = ln(α/σ) with step h = λ_prev − λ:
+    /// x_prev = (σ_prev/σ)·x − α_prev·(e^(−h) − 1)·D, where D = x̂₀ for the first step and, after it, the
+    /// second-order D = (1 + 1/2r)·x̂₀ − (1/2r)·x̂₀,previous with r = h_previous / h. The last step, to the
+    /// clean image (σ_prev = 0, h = ∞), is first order and lands on x̂₀, as in diffusers.
+    fn dpmpp(&mut self, x0: Tensor<4>, a: f64, a_prev: f64) -> Tensor<4> {
+        if a_prev >= 1.0 {
+            return x0;
+        }
+        let lambda = |a: f64| 0.5 * (a / (1.0 - a)).ln();
+        let h = lambda(a_prev) - lambda(a);
+        let d = match self.previous.take() {
+            Some((x0_prev, h_prev)) => {
+                let k = 0.5 * h / h_prev;
+                x0.clone() * (1.0 + k) - x0_prev * k
+            }
+            None => x0.clone(),
+        };
+        self.previous = Some((x0, h));
+        let (sigma, sigma_prev) = ((1.0 - a).sqrt(), (1.0 - a_prev).sqrt());
+        self.x.clone() * (sigma_prev / sigma) - d * (a_prev.sqrt() * ((-h).exp() - 1.0))
+    }
+
     /// Runs to the end and returns the images in [0, 1].
-    pub fn finish(mut self, unet: &Unet) -> Tensor<4> {
-        while self.step(unet).is_some() {}
+    pub fn finish(mut self, denoiser: &impl Denoiser) -> Tensor<4> {
+        while self.step(denoiser).is_some() {}
         self.images()
     }
 }
@@ -339,35 +259,9 @@ impl Run {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::unet::UnetConfig;
-
-    #[test]
-    fn schedule_is_monotone_with_known_ends() {
-        let s = Schedule::default();
-        assert!((s.alpha_bar(0) - 0.9999).abs() < 1e-12);
-        assert!((0..T - 1).all(|t| s.alpha_bar(t as isize + 1) < s.alpha_bar(t as isize)));
-        // ∏(1 − β_t) for the linear schedule ends near 4.04e-5: x_T is almost pure noise.
-        let end = s.alpha_bar(T as isize - 1);
-        assert!((3.9e-5..4.2e-5).contains(&end), "ᾱ_T = {end}");
-        assert_eq!(s.alpha_bar(-1), 1.0);
-    }
-
-    #[test]
-    fn timesteps_cover_the_range() {
-        let o = |sampler, steps| SampleOptions {
-            sampler,
-            steps: Steps::constant(steps),
-            ..Default::default()
-        };
-        assert_eq!(
-            o(Sampler::Ddpm, 5).timesteps(T),
-            (0..T).rev().collect::<Vec<_>>()
-        );
-        let ts = o(Sampler::Ddim, 10).timesteps(T);
-        assert_eq!(ts, vec![900, 800, 700, 600, 500, 400, 300, 200, 100, 0]);
-        assert_eq!(o(Sampler::Ddim, 10).timesteps(500).len(), 5);
-        assert!(o(Sampler::Ddim, 10).timesteps(0).is_empty());
-    }
+    use crate::models::diffusion::{Eta, Guidance, Sampler, Steps, Strength};
+    use crate::models::unet::{Unet, UnetConfig};
+    use burn::tensor::TensorData;
 
     fn tiny_unet(device: &Device) -> Unet {
         UnetConfig::new()
@@ -497,5 +391,67 @@ mod tests {
             &device,
         );
         assert!(err.unwrap_err().contains("shape"));
+    }
+
+    /// The exact ε̂ for data whose pixels are independent N(m, s²): E[ε | x_t] = σ·(x_t − α·m) / (α²s² + σ²)
+    /// with α = √ᾱ_t, σ = √(1 − ᾱ_t).
+    struct Gaussian {
+        m: f64,
+        s: f64,
+    }
+
+    impl Denoiser for Gaussian {
+        fn predict(&self, x: Tensor<4>, t: Tensor<1>, _: Tensor<1, Int>) -> Tensor<4> {
+            let (m, s, device) = (self.m, self.s, x.device());
+            let ts: Vec<usize> = t.into_data().iter::<f32>().map(|t| t as usize).collect();
+            let schedule = Schedule::default();
+            let shift = schedule.per_sample(&ts, |a| a.sqrt() * m, &device);
+            let scale =
+                schedule.per_sample(&ts, |a| (1.0 - a).sqrt() / (a * s * s + 1.0 - a), &device);
+            (x - shift) * scale
+        }
+    }
+
+    #[test]
+    fn dpm_solver_follows_the_exact_flow_closer_than_ddim() {
+        let device = Device::flex();
+        let (m, s) = (0.1, 0.3);
+        let classes = [None; 4];
+        let seed = 3;
+        let x_start = pixels(normal(&mut Rng::new(seed), [4, 1, 28, 28], &device));
+        // Worst pixel error against the exact probability-flow ODE, which keeps (x_t − α·m) / √(α²s² + σ²)
+        // fixed and so carries the starting noise (taken as x at the run's first timestep) to m + s·that.
+        let error = |sampler, steps| {
+            let options = SampleOptions {
+                sampler,
+                steps: Steps::constant(steps),
+                ..Default::default()
+            };
+            let run = Run::new(&classes, options, Start::Noise, seed, &device).unwrap();
+            let a = Schedule::default().alpha_bar(run.timesteps[0] as isize);
+            let out = pixels(run.finish(&Gaussian { m, s }));
+            out.iter()
+                .zip(&x_start)
+                .map(|(&p, &x)| {
+                    let z = (x as f64 - a.sqrt() * m) / (a * s * s + 1.0 - a).sqrt();
+                    let exact = ((m + s * z + 1.0) / 2.0).clamp(0.0, 1.0);
+                    (p as f64 - exact).abs()
+                })
+                .fold(0.0, f64::max)
+        };
+        let (dpm10, ddim10) = (error(Sampler::Dpmpp, 10), error(Sampler::Ddim, 10));
+        let (dpm25, ddim25) = (error(Sampler::Dpmpp, 25), error(Sampler::Ddim, 25));
+        assert!(
+            dpm10 < ddim10 / 3.0,
+            "DPM-Solver++ {dpm10} vs DDIM {ddim10} at 10 steps"
+        );
+        assert!(
+            dpm25 < ddim25 / 3.0,
+            "DPM-Solver++ {dpm25} vs DDIM {ddim25} at 25 steps"
+        );
+        assert!(
+            dpm25 < dpm10 && dpm25 < 0.01,
+            "{dpm25} at 25 steps, {dpm10} at 10"
+        );
     }
 }
