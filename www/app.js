@@ -161,15 +161,29 @@ function testImages(dataset) {
 const engines = new Map(); // backend -> Promise<engine>: one each, shared by the page and the benchmark
 let engine = null; // the page's engine: { backend, adapter, wasm, loaded: Map<key, Promise>, lock }
 
-async function adapterName() {
+/// The browser's WebGPU adapter: its name, and whether it only emulates a GPU in software (SwiftShader and
+/// the like, or what the browser marks as a fallback adapter), where these models run far slower than on
+/// the CPU path (here: diffusion 38×, the GAN ~200×).
+async function webgpuAdapter() {
   try {
     const adapter = await navigator.gpu.requestAdapter();
     const info = adapter && (adapter.info || (adapter.requestAdapterInfo && (await adapter.requestAdapterInfo())));
-    if (!info) return 'unknown adapter';
-    return [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter';
+    const text = info ? [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') : '';
+    const software = Boolean(adapter && (adapter.isFallbackAdapter || info?.isFallbackAdapter)) || /swiftshader|llvmpipe|lavapipe/i.test(text);
+    return { name: text || 'unknown adapter', software };
   } catch (e) {
-    return 'unknown adapter';
+    return { name: 'unknown adapter', software: false };
   }
+}
+
+/// The backend a visit starts on: WebGPU, unless its only adapter is a software one — then the CPU path,
+/// with a notice saying so (the backend menu still switches to WebGPU).
+async function startingBackend() {
+  if (!navigator.gpu) return { backend: 'webgpu' }; // setBackend then says that WebGPU is missing
+  const { name, software } = await webgpuAdapter();
+  if (!software) return { backend: 'webgpu' };
+  const notice = `This browser's WebGPU adapter (${name}) emulates a GPU in software, slower than the CPU here: running on the CPU. The backend menu switches to WebGPU anyway.`;
+  return { backend: 'cpu', notice };
 }
 
 function engineFor(backend) {
@@ -178,7 +192,7 @@ function engineFor(backend) {
       const { Engine } = await wasmReady;
       if (backend === 'webgpu' && !navigator.gpu) throw new Error('WebGPU is not available: this browser has no navigator.gpu');
       const wasm = await Engine.create(backend);
-      const adapter = backend === 'webgpu' ? await adapterName() : 'wasm, SIMD';
+      const adapter = backend === 'webgpu' ? (await webgpuAdapter()).name : 'wasm, SIMD';
       return { backend, adapter, wasm, loaded: new Map(), lock: makeLock() };
     })();
     p.catch(() => engines.delete(backend));
@@ -1348,7 +1362,9 @@ function main() {
       setNotice('link', linkNotices.map((n) => `Share link: ${n}`).join('\n'));
       for (const key of neededModels()) fetchModel(key).catch(() => {}); // errors are reported on use
       refreshTools();
-      const info = await setBackend('webgpu');
+      const start = await startingBackend();
+      const info = await setBackend(start.backend);
+      if (start.notice) setNotice('backend', start.notice);
       for (const button of document.querySelectorAll('.needs-engine')) button.disabled = false;
       return info;
     })(),

@@ -114,14 +114,20 @@ const gpu = await launch(true);
 // The first page asks for a small diffusion grid: the default (16 samples, 50 steps) takes minutes here.
 const first = await gpu.visit('?family=diffusion&n=4&steps=5&class=2&seed=1');
 const gpuPixels = {};
-await test('WebGPU: the page starts on the WebGPU backend and draws the grid its link asks for', async () => {
+await test('WebGPU on a software adapter: the page starts on the CPU, says why, and switches when asked', async () => {
+  // SwiftShader emulates the GPU on the CPU, far slower than the CPU path: the page must not pick it itself.
   const info = await first.evaluate(() => window.trilemma.ready);
-  assert(info.backend === 'webgpu', `backend ${info.backend}`);
+  assert(info.backend === 'cpu', `backend ${info.backend}`);
+  const notice = await first.locator('#notice').textContent();
+  assert(/emulates a GPU in software/.test(notice) && /SwiftShader/i.test(notice), notice);
   await first.waitForFunction(() => document.querySelector('#timing').textContent.includes('samples in'), null, { timeout: 900_000 });
   const grid = await canvasFacts(first, '#grid');
   assert(grid.lit > 100, `only ${grid.lit} bright pixels on the canvas`);
   await settle(first);
-  await first.screenshot({ path: join(shots, 'play-diffusion-webgpu.png'), fullPage: true });
+  await first.screenshot({ path: join(shots, 'play-diffusion-software-adapter.png'), fullPage: true });
+  const switched = await first.evaluate(() => window.trilemma.setBackend('webgpu'));
+  assert(switched.backend === 'webgpu' && /swiftshader/i.test(switched.adapter), JSON.stringify(switched));
+  assert(!(await first.locator('#notice').isVisible()), 'the notice goes once WebGPU was chosen');
 });
 for (const family of ['gan', 'vae', 'diffusion']) {
   await test(`WebGPU: ${family} generates`, async () => {
