@@ -1,19 +1,22 @@
 //! The JavaScript binding of the page (wasm only). It only binds: options are parsed and models run by the
 //! rest of the crate (`generate`, `play`, `link`); `www/` draws what comes back. Plain data crosses with
-//! `serde-wasm-bindgen`; pixels and codes cross as typed arrays.
+//! `serde-wasm-bindgen` (`input` reads the page's objects, `output` writes the answers); pixels and codes
+//! cross as typed arrays.
+
+mod input;
+mod output;
 
 use crate::data::{DatasetKind, SIDE};
 use crate::generate::Request;
-use crate::image::to_bytes;
-use crate::knob::{Knob, Scalar};
+use crate::knob::Knob;
 use crate::link;
 use crate::models::diffusion::{Strength, Timestep};
 use crate::models::weights::ModelFile;
 use crate::models::{Family, Kind, Model};
 use crate::play::{self, Frames, Origin, Recording};
-use burn::tensor::{Device, Tensor};
-use js_sys::{Float32Array, Object, Reflect, Uint8Array, Uint8ClampedArray};
-use serde::Serialize;
+use burn::tensor::Device;
+use input::{bytes_of, fields, floats_of, knob_of, parse_options};
+use output::{Encoding, Frame, Link, Samples, floats, pixels, to_js};
 use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 
@@ -24,188 +27,6 @@ fn start() {
 
 fn js_err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
-}
-
-/// A plain JavaScript object (never a `Map`) of `value`; absent options become `null`.
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    let serializer = serde_wasm_bindgen::Serializer::new()
-        .serialize_maps_as_objects(true)
-        .serialize_missing_as_null(true);
-    value.serialize(&serializer).map_err(js_err)
-}
-
-/// Reads a tensor back to the host without blocking the page.
-async fn read<const D: usize>(x: Tensor<D>) -> Result<Vec<f32>, JsError> {
-    x.into_data_async()
-        .await
-        .map_err(|e| js_err(format!("{e:?}")))?
-        .try_to_vec::<f32>()
-        .map_err(|e| js_err(format!("{e:?}")))
-}
-
-/// `[n, 1, 28, 28]` images in [0, 1] as n·28·28 gray bytes.
-async fn pixels(x: Tensor<4>) -> Result<Uint8ClampedArray, JsError> {
-    Ok(Uint8ClampedArray::from(
-        to_bytes(&read(x).await?).as_slice(),
-    ))
-}
-
-async fn floats<const D: usize>(x: Tensor<D>) -> Result<Float32Array, JsError> {
-    Ok(Float32Array::from(read(x).await?.as_slice()))
-}
-
-/// A typed array, or `undefined` (left out of the object) when there is none.
-async fn maybe_floats<const D: usize>(x: Option<Tensor<D>>) -> Result<JsValue, JsError> {
-    Ok(match x {
-        Some(x) => floats(x).await?.into(),
-        None => JsValue::UNDEFINED,
-    })
-}
-
-/// Images with what the page shows beside them: `{n, width, height, pixels}`, plus `latent` and `latents`
-/// (n·`latent` codes) for GAN / VAE samples and the discriminator's `scores` for GAN samples.
-#[derive(Serialize)]
-struct Samples {
-    n: usize,
-    width: usize,
-    height: usize,
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    pixels: Uint8ClampedArray,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    latent: Option<usize>,
-    #[serde(
-        with = "serde_wasm_bindgen::preserve",
-        skip_serializing_if = "JsValue::is_undefined"
-    )]
-    latents: JsValue,
-    #[serde(
-        with = "serde_wasm_bindgen::preserve",
-        skip_serializing_if = "JsValue::is_undefined"
-    )]
-    scores: JsValue,
-}
-
-impl Samples {
-    async fn of(s: play::Samples) -> Result<JsValue, JsError> {
-        let latent = s.latents.as_ref().map(|z| z.dims()[1]);
-        to_js(&Samples {
-            n: s.images.dims()[0],
-            width: SIDE,
-            height: SIDE,
-            pixels: pixels(s.images).await?,
-            latent,
-            latents: maybe_floats(s.latents).await?,
-            scores: maybe_floats(s.scores).await?,
-        })
-    }
-
-    async fn images(x: Tensor<4>) -> Result<JsValue, JsError> {
-        Self::of(play::Samples {
-            images: x,
-            latents: None,
-            scores: None,
-        })
-        .await
-    }
-}
-
-/// The VAE's posterior of an image and its reconstruction.
-#[derive(Serialize)]
-struct Encoding {
-    latent: usize,
-    n: usize,
-    width: usize,
-    height: usize,
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    pixels: Uint8ClampedArray,
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    mu: Float32Array,
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    sigma: Float32Array,
-}
-
-/// A frame of a recorded run; `x0` is `null` before the first step.
-#[derive(Serialize)]
-struct Frame {
-    index: usize,
-    t: usize,
-    n: usize,
-    width: usize,
-    height: usize,
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    xt: Uint8ClampedArray,
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    x0: JsValue,
-}
-
-/// The state of a share link and the notices of the fields that were not used.
-#[derive(Serialize)]
-struct Link {
-    state: link::State,
-    notices: Vec<String>,
-}
-
-/// Fields of a JavaScript object: named numbers or text, and the extra ones as they are.
-type Fields = (Vec<(String, Scalar)>, HashMap<String, JsValue>);
-
-/// The fields of a plain object: those named in `extra` as they are, every other one as a number or text.
-fn fields(object: &JsValue, what: &str, extra: &[&str]) -> Result<Fields, JsError> {
-    if !object.is_object() {
-        return Err(js_err(format!("{what} must be an object")));
-    }
-    let (mut fields, mut rest) = (Vec::new(), HashMap::new());
-    for key in Object::keys(object.unchecked_ref::<Object>()).iter() {
-        let name = key.as_string().unwrap_or_default();
-        let value =
-            Reflect::get(object, &key).map_err(|_| js_err(format!("can't read the {what}")))?;
-        if extra.contains(&name.as_str()) {
-            rest.insert(name, value);
-        } else if !(value.is_undefined() || value.is_null()) {
-            let scalar = serde_wasm_bindgen::from_value(value)
-                .map_err(|_| js_err(format!("{name} must be a number or text")))?;
-            fields.push((name, scalar));
-        }
-    }
-    Ok((fields, rest))
-}
-
-/// A request from the generate options of `options`; the fields named in `extra` are handed back.
-fn parse_options(
-    options: &JsValue,
-    extra: &[&str],
-) -> Result<(Request, HashMap<String, JsValue>), JsError> {
-    let (fields, rest) = fields(options, "options", extra)?;
-    let request = Request::from_fields(fields.iter().map(|(k, v)| (k.as_str(), v)));
-    Ok((request.map_err(js_err)?, rest))
-}
-
-/// A typed-array (or plain array) field of `fields`, converted with `convert`.
-fn array<T>(
-    fields: &HashMap<String, JsValue>,
-    name: &str,
-    convert: impl Fn(&JsValue) -> Vec<T>,
-) -> Result<Vec<T>, JsError> {
-    match fields.get(name) {
-        Some(v) if v.is_object() => Ok(convert(v)),
-        _ => Err(js_err(format!("{name} is required (an array)"))),
-    }
-}
-
-fn bytes_of(fields: &HashMap<String, JsValue>, name: &str) -> Result<Vec<u8>, JsError> {
-    array(fields, name, |v| Uint8Array::new(v).to_vec())
-}
-
-fn floats_of(fields: &HashMap<String, JsValue>, name: &str) -> Result<Vec<f32>, JsError> {
-    array(fields, name, |v| Float32Array::new(v).to_vec())
-}
-
-/// A knob among the extra fields, checked like every other.
-fn knob_of<K: Knob>(fields: &HashMap<String, JsValue>) -> Result<K, JsError> {
-    let value = fields
-        .get(K::NAME)
-        .and_then(|v| serde_wasm_bindgen::from_value::<Scalar>(v.clone()).ok())
-        .ok_or_else(|| js_err(format!("{} is required (a number)", K::NAME)))?;
-    K::from_scalar(&value).map_err(js_err)
 }
 
 /// Models on one backend.

@@ -1,0 +1,131 @@
+//! What the binding hands back to the page: plain objects (never `Map`s) with typed arrays for pixels and
+//! codes.
+
+use super::js_err;
+use crate::data::SIDE;
+use crate::image::to_bytes;
+use crate::link;
+use crate::play;
+use burn::tensor::Tensor;
+use js_sys::{Float32Array, Uint8ClampedArray};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+/// A plain JavaScript object (never a `Map`) of `value`; absent options become `null`.
+pub(super) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    let serializer = serde_wasm_bindgen::Serializer::new()
+        .serialize_maps_as_objects(true)
+        .serialize_missing_as_null(true);
+    value.serialize(&serializer).map_err(js_err)
+}
+
+/// Reads a tensor back to the host without blocking the page.
+async fn read<const D: usize>(x: Tensor<D>) -> Result<Vec<f32>, JsError> {
+    x.into_data_async()
+        .await
+        .map_err(|e| js_err(format!("{e:?}")))?
+        .try_to_vec::<f32>()
+        .map_err(|e| js_err(format!("{e:?}")))
+}
+
+/// `[n, 1, 28, 28]` images in [0, 1] as n·28·28 gray bytes.
+pub(super) async fn pixels(x: Tensor<4>) -> Result<Uint8ClampedArray, JsError> {
+    Ok(Uint8ClampedArray::from(
+        to_bytes(&read(x).await?).as_slice(),
+    ))
+}
+
+pub(super) async fn floats<const D: usize>(x: Tensor<D>) -> Result<Float32Array, JsError> {
+    Ok(Float32Array::from(read(x).await?.as_slice()))
+}
+
+/// A typed array, or `undefined` (left out of the object) when there is none.
+async fn maybe_floats<const D: usize>(x: Option<Tensor<D>>) -> Result<JsValue, JsError> {
+    Ok(match x {
+        Some(x) => floats(x).await?.into(),
+        None => JsValue::UNDEFINED,
+    })
+}
+
+/// Images with what the page shows beside them: `{n, width, height, pixels}`, plus `latent` and `latents`
+/// (n·`latent` codes) for GAN / VAE samples and the discriminator's `scores` for GAN samples.
+#[derive(Serialize)]
+pub(super) struct Samples {
+    pub(super) n: usize,
+    pub(super) width: usize,
+    pub(super) height: usize,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub(super) pixels: Uint8ClampedArray,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) latent: Option<usize>,
+    #[serde(
+        with = "serde_wasm_bindgen::preserve",
+        skip_serializing_if = "JsValue::is_undefined"
+    )]
+    pub(super) latents: JsValue,
+    #[serde(
+        with = "serde_wasm_bindgen::preserve",
+        skip_serializing_if = "JsValue::is_undefined"
+    )]
+    pub(super) scores: JsValue,
+}
+
+impl Samples {
+    pub(super) async fn of(s: play::Samples) -> Result<JsValue, JsError> {
+        let latent = s.latents.as_ref().map(|z| z.dims()[1]);
+        to_js(&Samples {
+            n: s.images.dims()[0],
+            width: SIDE,
+            height: SIDE,
+            pixels: pixels(s.images).await?,
+            latent,
+            latents: maybe_floats(s.latents).await?,
+            scores: maybe_floats(s.scores).await?,
+        })
+    }
+
+    pub(super) async fn images(x: Tensor<4>) -> Result<JsValue, JsError> {
+        Self::of(play::Samples {
+            images: x,
+            latents: None,
+            scores: None,
+        })
+        .await
+    }
+}
+
+/// The VAE's posterior of an image and its reconstruction.
+#[derive(Serialize)]
+pub(super) struct Encoding {
+    pub(super) latent: usize,
+    pub(super) n: usize,
+    pub(super) width: usize,
+    pub(super) height: usize,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub(super) pixels: Uint8ClampedArray,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub(super) mu: Float32Array,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub(super) sigma: Float32Array,
+}
+
+/// A frame of a recorded run; `x0` is `null` before the first step.
+#[derive(Serialize)]
+pub(super) struct Frame {
+    pub(super) index: usize,
+    pub(super) t: usize,
+    pub(super) n: usize,
+    pub(super) width: usize,
+    pub(super) height: usize,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub(super) xt: Uint8ClampedArray,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub(super) x0: JsValue,
+}
+
+/// The state of a share link and the notices of the fields that were not used.
+#[derive(Serialize)]
+pub(super) struct Link {
+    pub(super) state: link::State,
+    pub(super) notices: Vec<String>,
+}
