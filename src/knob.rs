@@ -47,7 +47,8 @@ pub fn quote(s: &str) -> String {
         .chars()
         .flat_map(|c| {
             let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-            if bidi || c.is_control() {
+            // Debug escapes control characters (`\n`, `\u{1b}`); bidi controls need it spelled out.
+            if bidi {
                 c.escape_unicode().collect::<Vec<_>>()
             } else {
                 c.escape_debug().collect()

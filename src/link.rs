@@ -158,10 +158,11 @@ pub fn decode(query: &str) -> (State, Vec<String>) {
             notices.push(format!("{}: given twice; the first is used", quote(&key)));
             continue;
         }
-        if let Err(e) = builder.set(&key, &Scalar::Text(value)) {
-            notices.push(capped(e));
+        // A field counts as given once a value of it was used: after a bad one, the next may still be.
+        match builder.set(&key, &Scalar::Text(value)) {
+            Ok(()) => seen.push(key),
+            Err(e) => notices.push(capped(e)),
         }
-        seen.push(key);
     }
     let (state, notice) = builder.finish();
     notices.extend(notice);
@@ -302,6 +303,29 @@ mod tests {
         assert_eq!(
             (s.request.options.class, s.view),
             (Class::NONE, View::Compare)
+        );
+    }
+
+    #[test]
+    fn notices_cannot_be_made_to_say_something_else() {
+        // A repeated field whose first value was refused takes the next: the notice said so before it did.
+        let (s, notices) = decode("n=abc&n=4");
+        assert_eq!(
+            (s.request.options.n.get(), notices.len()),
+            (4, 1),
+            "{notices:?}"
+        );
+        let (s, notices) = decode("n=4&n=5");
+        assert_eq!(s.request.options.n.get(), 4);
+        assert!(notices[0].contains("the first is used"), "{notices:?}");
+        // Line breaks and bidirectional overrides stay visible as escapes: no fake second message.
+        let (_, notices) = decode("family=%0A%0AThe%20GPU%20device%20was%20lost.%E2%80%AEevil");
+        assert_eq!(notices.len(), 1);
+        let n = &notices[0];
+        assert!(n.starts_with("unknown family"), "{n}");
+        assert!(
+            !n.contains('\n') && !n.contains('\u{202e}') && n.contains("\\n\\n"),
+            "{n}"
         );
     }
 

@@ -314,8 +314,9 @@ function stepRun(opts, start, token, onStep) {
 
 /// A diffusion run on the page: progress, cancel, and the step scrubber over x_t and the predicted x̂0.
 /// The last finished run stays scrubbable until the next one finishes; a cancelled run leaves it shown.
+/// `onPreview(frame)`, if given, sees each preview of the run in progress (x̂0, or the noise at its start).
 class Player {
-  constructor(slot, prefix, { what, onResult }) {
+  constructor(slot, prefix, { what, onResult, onPreview }) {
     slot.append(fromTemplate('player-template', prefix));
     this.slot = slot;
     slot.hidden = true; // until its first run
@@ -328,6 +329,7 @@ class Player {
     this.xt = part('xt');
     this.x0 = part('x0');
     this.onResult = onResult;
+    this.onPreview = onPreview;
     this.shown = null; // the last finished run
     this.active = null; // the run in progress
     this.token = null;
@@ -348,6 +350,7 @@ class Player {
       drawGrid(this.xt, images(frame.xt), { fit: 300 });
       drawGrid(this.x0, images(frame.x0 || new Uint8Array(frame.n * frame.width * frame.height)), { fit: 300 });
       this.info.value = `${frame.index} of ${live.len} · t = ${frame.t}${frame.x0 ? '' : ' (pure noise: no x̂0 yet)'}`;
+      if (live === this.active && this.onPreview) this.onPreview(images(frame.x0 || frame.xt));
     });
   }
 
@@ -604,7 +607,9 @@ async function startMain(opts, start) {
   try {
     return await mainPlayer.start(opts, start);
   } catch (e) {
-    timing.textContent = before; // the grid still shows the samples it showed
+    timing.textContent = before; // the grid goes back to the samples it showed
+    if (gridResult) redrawGrid();
+    else clearCanvas($('#grid'));
     throw e;
   }
 }
@@ -1251,6 +1256,11 @@ function main() {
   // Play: the grid and the GAN and VAE panels.
   mainPlayer = new Player($('[data-player="main"]'), '', {
     what: 'run',
+    // The grid shows the run in progress (its x̂0 previews), never the samples of what was shown before.
+    onPreview: (images) => {
+      drawGrid($('#grid'), images);
+      $('#grid').setAttribute('aria-label', `preview of ${images.n} diffusion samples in progress`);
+    },
     onResult: (live) => {
       showGrid(live.opts, live.images);
       $('#timing').textContent = timingText(live.images.n, live.ms, live.engine.backend);

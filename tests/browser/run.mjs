@@ -169,9 +169,12 @@ await test('the step scrubber shows x_t and the predicted x0 of every step', asy
     await first.waitForFunction((v) => (document.querySelector('#frame-info').value || document.querySelector('#frame-info').textContent).startsWith(`${v} of 4`), i, { timeout: 300_000 });
     const info = await first.evaluate(() => document.querySelector('#frame-info').value || document.querySelector('#frame-info').textContent);
     const frame = new URL(await first.evaluate(() => window.trilemma.shareUrl())).searchParams.get('frame');
-    seen.push({ i, info, frame, xt: await canvasFacts(first, '#xt'), x0: await canvasFacts(first, '#x0') });
+    const track = (await first.locator('#scrubber').boundingBox()).width;
+    seen.push({ i, info, frame, track, xt: await canvasFacts(first, '#xt'), x0: await canvasFacts(first, '#x0') });
   }
   assert(seen[0].info.includes('t = 1000'), seen[0].info);
+  // The track keeps its width whatever the step's text says, so a drag lands where it was aimed.
+  assert(new Set(seen.map((s) => s.track)).size === 1, `track widths ${seen.map((s) => s.track)}`);
   assert(seen[0].x0.lit === 0, 'frame 0 has no x0 prediction yet');
   assert(seen[1].x0.lit > 50 && seen[2].x0.lit > 50, 'x0 predictions are drawn');
   assert(new Set(seen.map((s) => s.xt.hash)).size === 3, 'x_t differs from step to step');
@@ -310,6 +313,24 @@ await test("diffusion walk: between two samples' starting noise, in the API and 
   assert(strip.lit > 100, `the walk strip has ${strip.lit} bright pixels`);
   await p.locator('#diffusion-interp').scrollIntoViewIfNeeded();
   await p.screenshot({ path: join(shots, 'diffusion-walk.png') });
+  await p.close();
+});
+await test("while a diffusion run goes, the grid shows its x̂0 preview, not the previous family's samples", async () => {
+  const p = await cpu.visit('?family=gan&n=4&seed=3&class=5');
+  await settle(p);
+  const gan = await canvasFacts(p, '#grid');
+  await p.evaluate(() => {
+    window.pendingRun = window.trilemma.run({ family: 'diffusion', n: 4, class: 5, seed: 3, sampler: 'ddim', steps: 60 });
+  });
+  await p.waitForFunction(() => {
+    const m = /step (\d+) of/.exec(document.querySelector('#status').textContent);
+    return m && Number(m[1]) >= 10 && document.querySelector('#grid').getAttribute('aria-label').startsWith('preview');
+  }, null, { timeout: 300_000 });
+  const preview = await canvasFacts(p, '#grid');
+  assert(preview.hash !== gan.hash, 'the grid still shows the GAN samples mid-run');
+  await p.evaluate(() => window.pendingRun);
+  const done = await canvasFacts(p, '#grid');
+  assert(done.hash !== gan.hash && done.lit > 50, 'the finished samples are drawn');
   await p.close();
 });
 await test('the forward process noises a real image from t = 0 to 1000', async () => {
