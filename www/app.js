@@ -163,8 +163,15 @@ let engine = null; // the page's engine: { backend, adapter, wasm, loaded: Map<k
 
 /// The browser's WebGPU adapter: its name, and whether it only emulates a GPU in software (SwiftShader and
 /// the like, or what the browser marks as a fallback adapter), where these models run far slower than on
-/// the CPU path (here: diffusion 38×, the GAN ~200×).
-async function webgpuAdapter() {
+/// the CPU path (here: diffusion 38×, the GAN ~200×). Asked once: the start-up choice and the engine's
+/// label share the answer.
+let adapterAnswer = null;
+function webgpuAdapter() {
+  adapterAnswer ??= askAdapter();
+  return adapterAnswer;
+}
+
+async function askAdapter() {
   try {
     const adapter = await navigator.gpu.requestAdapter();
     const info = adapter && (adapter.info || (adapter.requestAdapterInfo && (await adapter.requestAdapterInfo())));
@@ -314,7 +321,7 @@ function stepRun(opts, start, token, onStep) {
 
 /// A diffusion run on the page: progress, cancel, and the step scrubber over x_t and the predicted x̂0.
 /// The last finished run stays scrubbable until the next one finishes; a cancelled run leaves it shown.
-/// `onPreview(frame)`, if given, sees each preview of the run in progress (x̂0, or the noise at its start).
+/// `onPreview(images)`, if given, sees each preview of the run in progress (x̂0, or the noise at its start).
 class Player {
   constructor(slot, prefix, { what, onResult, onPreview }) {
     slot.append(fromTemplate('player-template', prefix));
@@ -1147,31 +1154,32 @@ function bytes784(x, name) {
 }
 
 /// Generates samples; rejects with a clear message on invalid options.
-async function generate(opts = {}) {
-  checkOptions(opts, 'generate(opts)');
+/// Calls `fn(wasm, opts)` on the model that `opts` names (family and dataset defaulted as links default
+/// them); resolves to its answer with `ms` and `backend`.
+async function modelCall(opts, fn) {
   const family = opts.family ?? 'diffusion';
   const dataset = opts.dataset ?? 'mnist';
   if (!FAMILIES.includes(family)) throw new Error(`unknown family "${family}" (gan, vae or diffusion)`);
   if (!(dataset in CLASS_NAMES)) throw new Error(`unknown dataset "${dataset}" (mnist or fashion)`);
-  const { out, ms, backend } = await engineCall([`${family}-${dataset}`], (w) => w.generate({ ...opts, family, dataset }));
+  const { out, ms, backend } = await engineCall([`${family}-${dataset}`], (w) => fn(w, { ...opts, family, dataset }));
   return { ...out, ms, backend };
+}
+
+async function generate(opts = {}) {
+  checkOptions(opts, 'generate(opts)');
+  return modelCall(opts, (w, o) => w.generate(o));
 }
 
 /// `frames` samples along the path between two latent codes `from` and `to` (GAN / VAE codes, diffusion
 /// starting noise); opts as for generate.
 async function interpolateApi({ from, to, frames = 8, ...opts } = {}) {
   checkOptions(opts, 'interpolate(opts)');
-  const family = opts.family ?? 'diffusion';
-  const dataset = opts.dataset ?? 'mnist';
   const codes = (v, name) => {
     if (!v || typeof v.length !== 'number') throw new Error(`${name} is required (an array of latent values)`);
     return Float32Array.from(v);
   };
   const [a, b] = [codes(from, 'from'), codes(to, 'to')];
-  const { out, ms, backend } = await engineCall([`${family}-${dataset}`], (w) =>
-    w.interpolate({ ...opts, family, dataset, from: a, to: b, frames }),
-  );
-  return { ...out, ms, backend };
+  return modelCall(opts, (w, o) => w.interpolate({ ...o, from: a, to: b, frames }));
 }
 
 /// A diffusion run shown in the Play view's scrubber; opts default to the controls' diffusion options.

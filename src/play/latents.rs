@@ -1,12 +1,11 @@
 //! Latent codes: the samples of a request with the codes they came from (z of a GAN or VAE, the starting
 //! noise of a diffusion run), codes decoded back — edited by a slider, or along a walk between two samples.
 
-use crate::data::{PIXELS, SIDE};
+use crate::data::SIDE;
 use crate::generate::{self, MAX_N, Options};
 use crate::knob::whole_knob;
-use crate::models::diffusion::{Run, Start, starting_noise};
+use crate::models::diffusion::{Run, Start};
 use crate::models::{Model, class_tokens};
-use crate::rng::Rng;
 use burn::tensor::{Device, Tensor, TensorData};
 
 /// Largest magnitude accepted in an edited latent code: far beyond anything N(0, I) draws.
@@ -59,22 +58,26 @@ pub fn samples(
     device: &Device,
 ) -> Result<Samples, String> {
     match model {
-        Model::Diffusion(_) => Ok(Samples {
-            images: generate::generate(model, options, device)?,
-            latents: Some(diffusion_latents(options, device)),
-            scores: None,
-        }),
+        Model::Diffusion(unet) => {
+            let start = Start::Noise;
+            let run = Run::new(
+                &options.classes(),
+                options.diffusion,
+                start,
+                options.seed.get(),
+                device,
+            )?;
+            Ok(Samples {
+                latents: run.latents(),
+                images: run.finish(unet),
+                scores: None,
+            })
+        }
         _ => {
             let z = generate::draw_latents(model, options.n.get(), options, device)?;
             Samples::decoded(model, z, &options.classes(), scores)
         }
     }
-}
-
-/// The latent codes `[n, 784]` of a diffusion request's samples: the noise each run starts from.
-pub(super) fn diffusion_latents(options: &Options, device: &Device) -> Tensor<2> {
-    let n = options.n.get();
-    starting_noise(&mut Rng::new(options.seed.get()), n, device).reshape([n, PIXELS])
 }
 
 /// Decodes flat latent codes (`n · latent` values, e.g. one edited by a slider) of `options.class`: a GAN
@@ -188,6 +191,7 @@ mod tests {
     use super::super::testing::{bytes, fast, floats, tiny};
     use super::super::{Origin, Recording};
     use super::*;
+    use crate::data::PIXELS;
     use crate::generate::{Class, Count, Seed, generate};
     use crate::models::classifier::ClassifierConfig;
     use crate::models::diffusion::Eta;

@@ -2,7 +2,6 @@
 //! known region kept (inpainting), every step's x_t and x̂₀ kept on the device.
 
 use super::image;
-use super::latents::diffusion_latents;
 use crate::data::PIXELS;
 use crate::generate::Options;
 use crate::models::diffusion::{Run, Start, Strength};
@@ -44,8 +43,6 @@ pub struct Recording {
     run: Run,
     frames: Vec<Frame>,
     stride: usize,
-    /// A run from noise: the samples' latent codes `[n, 784]`, their starting noise.
-    latents: Option<Tensor<2>>,
 }
 
 impl Recording {
@@ -59,7 +56,6 @@ impl Recording {
         let batch = |bytes: &[u8]| -> Result<Tensor<4>, String> {
             Ok(image(bytes, device)?.repeat_dim(0, n))
         };
-        let latents = matches!(origin, Origin::Noise).then(|| diffusion_latents(options, device));
         let start = match origin {
             Origin::Noise => Start::Noise,
             Origin::Image { image, strength } => Start::Image {
@@ -93,13 +89,12 @@ impl Recording {
             run,
             frames,
             stride,
-            latents,
         })
     }
 
     /// The samples' latent codes `[n, 784]` (their starting noise), for a run from noise.
     pub fn latents(&self) -> Option<Tensor<2>> {
-        self.latents.clone()
+        self.run.latents()
     }
 
     /// Steps in the whole run.

@@ -6,7 +6,7 @@
 mod input;
 mod output;
 
-use crate::data::{DatasetKind, SIDE};
+use crate::data::DatasetKind;
 use crate::generate::Request;
 use crate::knob::Knob;
 use crate::link;
@@ -16,7 +16,7 @@ use crate::models::{Family, Kind, Model};
 use crate::play::{self, Frames, Origin, Recording};
 use burn::tensor::Device;
 use input::{bytes_of, fields, floats_of, knob_of, parse_options};
-use output::{Encoding, Frame, Link, Samples, floats, pixels, to_js};
+use output::{Encoding, Frame, Link, Samples, to_js};
 use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 
@@ -135,15 +135,7 @@ impl Engine {
             return Err(js_err("not a VAE"));
         };
         let e = play::encode(vae, &image, request.options.class, &self.device).map_err(js_err)?;
-        to_js(&Encoding {
-            latent: vae.latent(),
-            n: 1,
-            width: SIDE,
-            height: SIDE,
-            pixels: pixels(e.reconstruction).await?,
-            mu: floats(e.mu).await?,
-            sigma: floats(e.sigma).await?,
-        })
+        Encoding::of(e).await
     }
 
     /// `{image, t, seed}`: the forward process applied to a 28×28 image (t = 0 clean … 1000 noise).
@@ -227,20 +219,7 @@ impl Run {
 
     /// Frame `index` (0 = the start): `{index, t, n, width, height, xt, x0}`; `x0` is null at the start.
     pub async fn frame(&self, index: usize) -> Result<JsValue, JsError> {
-        let f = self.recording.frame(index).clone();
-        let x0 = match f.x0 {
-            Some(x0) => pixels(x0).await?.into(),
-            None => JsValue::NULL,
-        };
-        to_js(&Frame {
-            index: f.index,
-            t: f.t,
-            n: f.x_t.dims()[0],
-            width: SIDE,
-            height: SIDE,
-            xt: pixels(f.x_t).await?,
-            x0,
-        })
+        Frame::of(self.recording.frame(index).clone()).await
     }
 
     /// The current images: the samples once the run is done; a run from noise adds the samples' `latents`

@@ -29,13 +29,13 @@ async fn read<const D: usize>(x: Tensor<D>) -> Result<Vec<f32>, JsError> {
 }
 
 /// `[n, 1, 28, 28]` images in [0, 1] as n·28·28 gray bytes.
-pub(super) async fn pixels(x: Tensor<4>) -> Result<Uint8ClampedArray, JsError> {
+async fn pixels(x: Tensor<4>) -> Result<Uint8ClampedArray, JsError> {
     Ok(Uint8ClampedArray::from(
         to_bytes(&read(x).await?).as_slice(),
     ))
 }
 
-pub(super) async fn floats<const D: usize>(x: Tensor<D>) -> Result<Float32Array, JsError> {
+async fn floats<const D: usize>(x: Tensor<D>) -> Result<Float32Array, JsError> {
     Ok(Float32Array::from(read(x).await?.as_slice()))
 }
 
@@ -51,23 +51,23 @@ async fn maybe_floats<const D: usize>(x: Option<Tensor<D>>) -> Result<JsValue, J
 /// (n·`latent` codes) for GAN / VAE samples and the discriminator's `scores` for GAN samples.
 #[derive(Serialize)]
 pub(super) struct Samples {
-    pub(super) n: usize,
-    pub(super) width: usize,
-    pub(super) height: usize,
+    n: usize,
+    width: usize,
+    height: usize,
     #[serde(with = "serde_wasm_bindgen::preserve")]
-    pub(super) pixels: Uint8ClampedArray,
+    pixels: Uint8ClampedArray,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) latent: Option<usize>,
+    latent: Option<usize>,
     #[serde(
         with = "serde_wasm_bindgen::preserve",
         skip_serializing_if = "JsValue::is_undefined"
     )]
-    pub(super) latents: JsValue,
+    latents: JsValue,
     #[serde(
         with = "serde_wasm_bindgen::preserve",
         skip_serializing_if = "JsValue::is_undefined"
     )]
-    pub(super) scores: JsValue,
+    scores: JsValue,
 }
 
 impl Samples {
@@ -97,30 +97,62 @@ impl Samples {
 /// The VAE's posterior of an image and its reconstruction.
 #[derive(Serialize)]
 pub(super) struct Encoding {
-    pub(super) latent: usize,
-    pub(super) n: usize,
-    pub(super) width: usize,
-    pub(super) height: usize,
+    latent: usize,
+    n: usize,
+    width: usize,
+    height: usize,
     #[serde(with = "serde_wasm_bindgen::preserve")]
-    pub(super) pixels: Uint8ClampedArray,
+    pixels: Uint8ClampedArray,
     #[serde(with = "serde_wasm_bindgen::preserve")]
-    pub(super) mu: Float32Array,
+    mu: Float32Array,
     #[serde(with = "serde_wasm_bindgen::preserve")]
-    pub(super) sigma: Float32Array,
+    sigma: Float32Array,
+}
+
+impl Encoding {
+    pub(super) async fn of(e: play::Encoding) -> Result<JsValue, JsError> {
+        to_js(&Encoding {
+            latent: e.mu.dims()[1],
+            n: 1,
+            width: SIDE,
+            height: SIDE,
+            pixels: pixels(e.reconstruction).await?,
+            mu: floats(e.mu).await?,
+            sigma: floats(e.sigma).await?,
+        })
+    }
 }
 
 /// A frame of a recorded run; `x0` is `null` before the first step.
 #[derive(Serialize)]
 pub(super) struct Frame {
-    pub(super) index: usize,
-    pub(super) t: usize,
-    pub(super) n: usize,
-    pub(super) width: usize,
-    pub(super) height: usize,
+    index: usize,
+    t: usize,
+    n: usize,
+    width: usize,
+    height: usize,
     #[serde(with = "serde_wasm_bindgen::preserve")]
-    pub(super) xt: Uint8ClampedArray,
+    xt: Uint8ClampedArray,
     #[serde(with = "serde_wasm_bindgen::preserve")]
-    pub(super) x0: JsValue,
+    x0: JsValue,
+}
+
+impl Frame {
+    pub(super) async fn of(f: play::Frame) -> Result<JsValue, JsError> {
+        let x0 = match f.x0 {
+            Some(x0) => pixels(x0).await?.into(),
+            None => JsValue::NULL,
+        };
+        to_js(&Frame {
+            index: f.index,
+            t: f.t,
+            n: f.x_t.dims()[0],
+            width: SIDE,
+            height: SIDE,
+            xt: pixels(f.x_t).await?,
+            x0,
+        })
+    }
 }
 
 /// The state of a share link and the notices of the fields that were not used.

@@ -7,7 +7,7 @@
 
 mod run;
 
-pub use run::{Run, Start, Step, starting_noise};
+pub use run::{Run, Start, Step};
 
 use super::unet::Unet;
 use crate::knob::{named_knob, real_knob, whole_knob};

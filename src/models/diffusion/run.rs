@@ -12,7 +12,7 @@ use burn::tensor::{Device, Int, Tensor};
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Start {
-    /// Pure noise x_T drawn from the seed (see [`starting_noise`]).
+    /// Pure noise x_T, the first draw of the seed's stream: sample i's noise depends only on the seed and i.
     Noise,
     /// Given noise x_T `[B, 1, 28, 28]`: a sample's latent code. With DDIM η = 0 or DPM-Solver++ the rest of
     /// the run is deterministic, so the same code always gives the same sample.
@@ -25,12 +25,6 @@ pub enum Start {
     /// Inpainting: regenerate where `mask` `[B, 1, 28, 28]` is 1, keep `image` where it is 0; the kept
     /// region is re-noised to each step's t so the model sees it at the right noise level.
     Inpaint { image: Tensor<4>, mask: Tensor<4> },
-}
-
-/// The noise x_T `[n, 1, 28, 28]` a run from `rng`'s seed starts from: the stream's first draw, so sample
-/// i's noise depends only on the seed and i.
-pub fn starting_noise(rng: &mut Rng, n: usize, device: &Device) -> Tensor<4> {
-    normal(rng, [n, 1, SIDE, SIDE], device)
 }
 
 /// One finished step: the new x_t and the model's prediction of x_0 at this step, both `[B, 1, 28, 28]`
@@ -63,6 +57,8 @@ pub struct Run {
     known: Option<(Tensor<4>, Tensor<4>)>,
     /// DPM-Solver++: the previous step's x̂₀ and its step size in log-SNR, h.
     previous: Option<(Tensor<4>, f64)>,
+    /// A run from noise: the noise x_T it started from, the samples' latent codes.
+    latents: Option<Tensor<4>>,
     rng: Rng,
 }
 
@@ -78,7 +74,7 @@ impl Run {
         let n = classes.len();
         let schedule = Schedule::default();
         let mut rng = Rng::new(seed);
-        let noise = starting_noise(&mut rng, n, device);
+        let noise = normal(&mut rng, [n, 1, SIDE, SIDE], device);
         let check = |image: &Tensor<4>| {
             if image.dims() != [n, 1, 28, 28] {
                 return Err(format!(
@@ -88,11 +84,13 @@ impl Run {
             }
             Ok(())
         };
-        let (x, start, known) = match start {
-            Start::Noise => (noise, T, None),
+        // A run from noise keeps that noise, the samples' latent codes: holding it copies nothing (a tensor's
+        // clone shares its data).
+        let (x, start, known, latents) = match start {
+            Start::Noise => (noise.clone(), T, None, Some(noise)),
             Start::Latents(x) => {
                 check(&x)?;
-                (x, T, None)
+                (x.clone(), T, None, Some(x))
             }
             Start::Image { image, strength } => {
                 check(&image)?;
@@ -103,12 +101,13 @@ impl Run {
                 } else {
                     schedule.noise(x0, noise, &vec![t0 - 1; n])
                 };
-                (x, t0, None)
+                (x, t0, None, None)
             }
             Start::Inpaint { image, mask } => {
                 check(&image)?;
                 check(&mask)?;
-                (noise, T, Some((image * 2.0 - 1.0, mask.clamp(0.0, 1.0))))
+                let known = (image * 2.0 - 1.0, mask.clamp(0.0, 1.0));
+                (noise, T, Some(known), None)
             }
         };
         let guided = options.guidance.get() > 0.0 && classes.iter().any(Option::is_some);
@@ -124,8 +123,16 @@ impl Run {
             guided,
             known,
             previous: None,
+            latents,
             rng,
         })
+    }
+
+    /// The samples' latent codes `[n, 784]` — the noise x_T the run started from — for a run from noise
+    /// (drawn or given); `None` for image-to-image and inpainting.
+    pub fn latents(&self) -> Option<Tensor<2>> {
+        let n = self.x.dims()[0];
+        self.latents.clone().map(|x| x.reshape([n, SIDE * SIDE]))
     }
 
     /// Number of steps in the run.
