@@ -1,6 +1,6 @@
 // trilemma's page: views, controls, share links and the `window.trilemma` scripting API. All tensor work
-// happens in the wasm module (src/web.rs); this file moves options in and bytes out, and draws them with
-// the helpers of ui.js (loaded before it).
+// happens in the wasm module (src/web/), run by engine workers (engine.js, worker.js); this file moves
+// options in and bytes out, and draws them with the helpers of ui.js (loaded before it).
 'use strict';
 
 const CLASS_NAMES = {
@@ -14,8 +14,8 @@ const BACKEND_NAMES = { webgpu: 'WebGPU', cpu: 'CPU' };
 const OPTION_KEYS = ['family', 'dataset', 'class', 'seed', 'n', 'truncation', 'temperature', 'sampler', 'steps', 'eta', 'guidance'];
 // Notice sources of the family panels: they go when a family switch hides their panel.
 const PANEL_NOTICES = ['gan-walk', 'diffusion-walk', 'vae', 'encode', 'vae-ends', 'forward', 'inpaint', 'img2img', 'frame'];
-// Errors of a WebGPU engine whose text names these mean the GPU went away: the page moves to the CPU.
-const DEVICE_LOST = /device|lost|gpu/i;
+// Errors of a WebGPU engine whose text says this mean the GPU went away: the page moves to the CPU.
+const DEVICE_LOST = /\bdevice\b.{0,40}\blost\b|\blost\b.{0,40}\bdevice\b/i;
 
 const wasmReady = new Promise((resolve) => {
   if (window.wasmBindings) resolve(window.wasmBindings);
@@ -125,7 +125,7 @@ function ensureLoaded(e, key) {
     const p = fetchModel(key)
       .then((bytes) => e.lock(() => e.wasm.loadModel(bytes)))
       .catch((err) => {
-        throw new Error(`couldn't load the ${key} weights: ${errorText(err)}`);
+        throw err instanceof EngineDied ? err : new Error(`couldn't load the ${key} weights: ${errorText(err)}`);
       });
     p.catch(() => e.loaded.delete(key));
     e.loaded.set(key, p);
@@ -159,7 +159,7 @@ function testImages(dataset) {
 // --- engines -----------------------------------------------------------------------------------------
 
 const engines = new Map(); // backend -> Promise<engine>: one each, shared by the page and the benchmark
-let engine = null; // the page's engine: { backend, adapter, wasm, loaded: Map<key, Promise>, lock }
+let engine = null; // the page's engine: { backend, adapter, wasm: RemoteEngine, loaded: Map<key, Promise>, lock }
 
 /// The browser's WebGPU adapter: its name, and whether it only emulates a GPU in software (SwiftShader and
 /// the like, or what the browser marks as a fallback adapter), where these models run far slower than on
@@ -196,9 +196,9 @@ async function startingBackend() {
 function engineFor(backend) {
   if (!engines.has(backend)) {
     const p = (async () => {
-      const { Engine } = await wasmReady;
       if (backend === 'webgpu' && !navigator.gpu) throw new Error('WebGPU is not available: this browser has no navigator.gpu');
-      const wasm = await Engine.create(backend);
+      const wasm = await RemoteEngine.start(backend);
+      wasm.onDeath = () => engines.get(backend) === p && engines.delete(backend); // the next call starts a new one
       const adapter = backend === 'webgpu' ? (await webgpuAdapter()).name : 'wasm, SIMD';
       return { backend, adapter, wasm, loaded: new Map(), lock: makeLock() };
     })();
@@ -228,21 +228,23 @@ async function setBackend(backend) {
   return { backend: engine.backend, adapter: engine.adapter };
 }
 
-/// Runs fn(engine) on the page's engine. When the GPU fails under it, the page moves to the CPU, says
-/// so, and fn runs once more there.
+/// Runs fn(engine) on the page's engine. When the engine's worker dies under it (a trap, out of memory)
+/// it is replaced; when the GPU goes away the page moves to the CPU. Either way the page says so in a
+/// notice and fn runs once more on the new engine.
 async function withFallback(fn) {
   await ready;
   const e = engine;
   try {
     return await fn(e);
   } catch (err) {
-    // A lost device shows as an error naming it, or as a trap (a panic inside the GPU backend).
-    const lost = err instanceof WebAssembly.RuntimeError || DEVICE_LOST.test(errorText(err));
-    if (e.backend !== 'webgpu' || err instanceof Cancelled || !lost) throw err;
+    const died = err instanceof EngineDied;
+    const lost = e.backend === 'webgpu' && (died || DEVICE_LOST.test(errorText(err)));
+    if (err instanceof Cancelled || !(died || lost)) throw err;
     if (engine === e) {
-      engines.delete('webgpu');
-      useEngine(await engineFor('cpu'));
-      setNotice('backend', `The GPU device was lost (${errorText(err)}) — switched to the CPU.`);
+      e.wasm.terminate(); // a lost GPU's worker too: its engine is of no further use
+      useEngine(await engineFor(lost ? 'cpu' : e.backend));
+      const what = lost ? 'The GPU engine stopped' : 'The engine stopped';
+      setNotice('backend', `${what} and was replaced${lost ? ' by the CPU path' : ''}; the last request ran again. (${died ? err.reason : errorText(err)})`);
     }
     return fn(engine);
   }
@@ -273,13 +275,13 @@ function beginRun() {
 
 /// Frees a run's GPU memory, once (a dead device's errors are of no interest here).
 function freeRun(live) {
-  return live.engine.lock(() => {
+  return live.engine.lock(async () => {
     if (live.freed) return;
     live.freed = true;
     try {
-      live.run.free();
+      await live.run.free();
     } catch (e) {
-      // already gone with its device
+      // already gone with its device or its worker
     }
   });
 }
@@ -299,14 +301,13 @@ function stepRun(opts, start, token, onStep) {
       onStep(live);
       while (!live.done) {
         token.check();
-        const taken = await e.lock(() => {
-          const k = run.step(1);
+        const taken = await e.lock(async () => {
+          const k = await run.step(1);
           live.position = run.position;
           live.done = run.done || k === 0;
           return k;
         });
         if (taken) onStep(live);
-        await nextTask();
       }
       token.check();
       live.images = await e.lock(() => run.images());
@@ -351,6 +352,7 @@ class Player {
       syncLink();
     });
     this.drawFrame = latestOnly(async (live, i) => {
+      if (live.engine.wasm.dead && live !== this.active) await this.rerecord(live);
       const frame = await live.engine.lock(() => (live.freed ? null : live.run.frame(i)));
       if (!frame || live !== this.source) return; // a stale answer: another run is shown now
       const images = (pixels) => ({ n: frame.n, width: frame.width, height: frame.height, pixels });
@@ -363,6 +365,15 @@ class Player {
 
   get source() {
     return this.active || this.shown;
+  }
+
+  /// A finished run whose engine died since: recorded once more on the new engine (same options and
+  /// start, so the same frames), so the scrubber keeps working.
+  async rerecord(live) {
+    this.status.textContent = 'the engine restarted: recording the run again…';
+    const again = await stepRun(live.opts, live.start, makeToken(), () => {});
+    Object.assign(live, { engine: again.engine, run: again.run, freed: false });
+    if (live === this.shown) this.status.textContent = `done: ${live.len} steps (recorded again)`;
   }
 
   /// Runs to the end; resolves to {n, width, height, pixels, frames} (frames = steps + 1).

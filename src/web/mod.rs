@@ -20,8 +20,17 @@ use output::{Encoding, Frame, Link, Samples, to_js};
 use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 
+// The static constructors of the linked crates (cubecl's IR registers ~4,900 items with `inventory`).
+// Unless the module calls them itself, wasm-ld runs them again at the top of every exported function:
+// that cost ~15–20 ms on every call from the page (the "per-call tax"). Called here, once, they don't.
+unsafe extern "C" {
+    fn __wasm_call_ctors();
+}
+
 #[wasm_bindgen(start)]
 fn start() {
+    // SAFETY: wasm-ld's constructor list, run once, at instantiation, before any other export.
+    unsafe { __wasm_call_ctors() };
     console_error_panic_hook::set_once();
 }
 

@@ -1,113 +1,9 @@
 // Browser end-to-end tests: the built page (dist/) in Debian's headless Chromium, on SwiftShader's WebGPU
 // adapter and on the CPU path. Prints "N passed, N failed" and exits non-zero on any failure. SwiftShader
 // is slow: batches and step counts stay small.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { serve } from './serve.mjs';
-
-const dist = resolve(process.argv[2] || 'dist');
-const shots = resolve(process.argv[3] || join(tmpdir(), 'trilemma-shots'));
-mkdirSync(shots, { recursive: true });
-const server = await serve(dist);
-const root = `http://127.0.0.1:${server.address().port}/`;
-
-const BASE_FLAGS = [
-  '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--no-first-run', '--disable-quic',
-];
-
-/// A fresh browser (WebGPU on SwiftShader, or WebGPU disabled); pages opened with `visit` record their
-/// console errors in `errors`.
-async function launch(webgpu) {
-  const flags = [...BASE_FLAGS, webgpu ? '--enable-unsafe-webgpu' : '--disable-features=WebGPU'];
-  const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'trilemma-chromium-')), {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: flags,
-    viewport: { width: 1280, height: 900 },
-  });
-  const errors = [];
-  const visit = async (query = '') => {
-    const page = await context.newPage();
-    page.on('console', (m) => m.type() === 'error' && errors.push(`${query}: ${m.text()}`));
-    page.on('pageerror', (e) => errors.push(`${query}: ${e}`));
-    page.on('dialog', (d) => {
-      errors.push(`${query}: a dialog opened: ${d.message()}`);
-      d.dismiss();
-    });
-    await page.goto(root + query);
-    return page;
-  };
-  return { context, visit, errors };
-}
-
-let passed = 0;
-let failed = 0;
-async function test(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    passed++;
-    console.log(`ok   ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL ${name}: ${e.stack || e}`);
-  }
-}
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
-const small = { n: 4, seed: 3, class: 7 };
-const fast = { sampler: 'ddim', steps: 3, guidance: 1 };
-
-/// Calls window.trilemma.generate in the page; pixels come back as a plain array.
-function generateIn(page, opts) {
-  return page.evaluate(async (o) => {
-    const r = await window.trilemma.generate(o);
-    return { ...r, pixels: Array.from(r.pixels) };
-  }, opts);
-}
-
-function checkImages(out, n) {
-  assert(out.n === n && out.width === 28 && out.height === 28, `shape ${out.n}×${out.width}×${out.height}`);
-  assert(out.pixels.length === n * 784, `pixels ${out.pixels.length}`);
-  const mean = out.pixels.reduce((a, b) => a + b, 0) / out.pixels.length;
-  assert(mean > 5 && mean < 200, `implausible mean brightness ${mean}`);
-}
-
-/// Waits until the page has started and nothing is generating.
-async function settle(page) {
-  await page.evaluate(async () => {
-    await window.trilemma.ready;
-    await window.trilemma.idle();
-  });
-}
-
-/// A canvas's size, its pixels' FNV-1a hash and how many are bright: enough to compare two canvases.
-function canvasFacts(page, selector) {
-  return page.evaluate((sel) => {
-    const c = document.querySelector(sel);
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let h = 0x811c9dc5;
-    let lit = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      h = Math.imul(h ^ d[i], 0x01000193) >>> 0;
-      lit += d[i] > 64;
-    }
-    return { size: `${c.width}×${c.height}`, hash: h, lit };
-  }, selector);
-}
-
-/// Real test image k of MNIST (class floor(k/10)), as shipped for the page.
-function testImage(page, k) {
-  return page.evaluate(async (i) => {
-    const all = new Uint8Array(await (await fetch('models/test-mnist.bin')).arrayBuffer());
-    return Array.from(all.subarray(i * 784, (i + 1) * 784));
-  }, k);
-}
+import { join } from 'node:path';
+import { launch, test, assert, shots, small, fast, generateIn, checkImages, settle, canvasFacts, testImage, finish } from './harness.mjs';
+import { engineTests } from './engine.mjs';
 
 // ---- WebGPU (SwiftShader) ------------------------------------------------------------------------------
 const gpu = await launch(true);
@@ -384,12 +280,9 @@ await test('speed view: bench times every family on the CPU and fills the table'
   await p.screenshot({ path: join(shots, 'speed.png'), fullPage: true });
   await p.close();
 });
+await engineTests(cpu);
 await test('no console errors on the CPU pages', async () => {
   assert(cpu.errors.length === 0, cpu.errors.join('\n'));
 });
 await cpu.context.close();
-server.close();
-
-console.log(`screenshots in ${shots}`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

@@ -1,0 +1,68 @@
+// Browser tests of the engine workers on the CPU path: the page's thread stays free while models run, and a
+// worker that dies is replaced without losing what the visitor made.
+import { test, assert, settle, canvasFacts } from './harness.mjs';
+
+/// Starts recording the page's long tasks (over 50 ms on the main thread).
+function watchLongTasks(page) {
+  return page.evaluate(() => {
+    window.longTasks = [];
+    new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((e) => Math.round(e.duration)))).observe({ type: 'longtask' });
+  });
+}
+
+/// Sets the controls, then picks the family as a visitor would (which generates).
+function choose(page, fields) {
+  return page.evaluate((values) => {
+    const f = document.querySelector('#controls').elements;
+    for (const [name, value] of Object.entries(values)) f[name].value = String(value);
+    f.family.dispatchEvent(new Event('input', { bubbles: true }));
+  }, fields);
+}
+
+export async function engineTests(cpu) {
+  await test('models run off the main thread: no task over 50 ms while a DDIM-50 grid of 16 and a GAN grid of 64 generate', async () => {
+    const p = await cpu.visit('?family=vae&n=4&seed=2');
+    await settle(p);
+    await watchLongTasks(p);
+    await choose(p, { family: 'gan', n: 64, seed: 5 });
+    await p.waitForFunction(() => document.querySelector('#timing').textContent.startsWith('64 samples'), null, { timeout: 300_000 });
+    await choose(p, { family: 'diffusion', n: 16, seed: 5, class: 'none', sampler: 'ddim', steps: 50 });
+    await p.waitForFunction(() => /^16 samples/.test(document.querySelector('#timing').textContent) && document.querySelector('#status').textContent.startsWith('done: 50 steps'), null, { timeout: 600_000 });
+    await settle(p);
+    const tasks = await p.evaluate(() => window.longTasks);
+    assert(tasks.length === 0, `main-thread tasks over 50 ms: ${tasks.join(', ')} ms`);
+    assert((await canvasFacts(p, '#grid')).lit > 100, 'the diffusion grid is drawn');
+    await p.close();
+  });
+
+  await test('a worker that dies is replaced: the call in flight runs again, a recorded run still scrubs', async () => {
+    const p = await cpu.visit('?family=diffusion&n=2&class=4&seed=3&sampler=ddim&steps=4');
+    await settle(p);
+    const scrubTo = async (i) => {
+      await p.evaluate((v) => {
+        const s = document.querySelector('#scrubber');
+        s.value = String(v);
+        s.dispatchEvent(new Event('input', { bubbles: true }));
+      }, i);
+      await p.waitForFunction((v) => document.querySelector('#frame-info').value.startsWith(`${v} of 4`), i, { timeout: 300_000 });
+      await settle(p);
+      return canvasFacts(p, '#xt');
+    };
+    const before = await scrubTo(2);
+    // The worker goes away in the middle of a call, as after a trap or running out of memory.
+    const out = await p.evaluate(async () => {
+      const pending = window.trilemma.generate({ family: 'gan', n: 3, seed: 1 });
+      engine.wasm.die('stopped by the test');
+      const r = await pending;
+      return { n: r.n, backend: r.backend, notice: document.querySelector('#notice').textContent };
+    });
+    assert(out.n === 3 && out.backend === 'cpu', JSON.stringify(out));
+    assert(/engine stopped and was replaced/.test(out.notice) && out.notice.includes('stopped by the test'), out.notice);
+    await scrubTo(4);
+    const after = await scrubTo(2);
+    assert(after.hash === before.hash && after.lit > 0, 'the recorded run shows the same frame on the new engine');
+    const errors = await p.evaluate(() => document.querySelector('#notice').textContent);
+    assert(!/Couldn't show/.test(errors), errors);
+    await p.close();
+  });
+}

@@ -1,0 +1,74 @@
+// An engine worker: one wasm instance and one backend's models, off the page's thread. The page (engine.js)
+// sends `{id, op, args}`; every message is answered `{id, value}` or `{id, error, trap}`, in order, one at a
+// time (a wasm engine must not be re-entered while one of its async calls runs). A trap (a panic, running
+// out of memory, a GPU backend failing under a call) poisons the instance: it is reported as such and the
+// page replaces this worker.
+
+let engine = null; // the wasm Engine
+const runs = new Map(); // run id -> wasm Run
+let nextRun = 1;
+let queue = Promise.resolve();
+
+/// The typed arrays of an answer hand their memory over instead of being copied (only those owning a
+/// whole buffer of their own, never a view into the wasm memory).
+function transferables(value) {
+  if (!value || typeof value !== 'object') return [];
+  return Object.values(value)
+    .filter((v) => ArrayBuffer.isView(v) && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength)
+    .map((v) => v.buffer);
+}
+
+function run(id) {
+  const r = runs.get(id);
+  if (!r) throw new Error(`run ${id} is gone`);
+  return r;
+}
+
+const ops = {
+  async start({ glue, wasm, backend }) {
+    const bindings = await import(glue);
+    await bindings.default({ module_or_path: wasm });
+    engine = await bindings.Engine.create(backend);
+    return { backend: engine.backend };
+  },
+  load: ({ bytes }) => engine.loadModel(bytes),
+  generate: ({ opts }) => engine.generate(opts),
+  decode: ({ opts }) => engine.decode(opts),
+  interpolate: ({ opts }) => engine.interpolate(opts),
+  encode: ({ opts }) => engine.encode(opts),
+  noise: ({ opts }) => engine.noise(opts),
+  startRun({ opts, start }) {
+    const r = engine.startRun(opts, start);
+    const id = nextRun++;
+    runs.set(id, r);
+    return { run: id, len: r.len };
+  },
+  step({ run: id, k }) {
+    const r = run(id);
+    const taken = r.step(k);
+    return { taken, position: r.position, done: r.done };
+  },
+  frame: ({ run: id, index }) => run(id).frame(index),
+  images: ({ run: id }) => run(id).images(),
+  free({ run: id }) {
+    const r = runs.get(id);
+    runs.delete(id);
+    if (r) r.free();
+  },
+};
+
+async function answer({ id, op, args }) {
+  try {
+    if (!(op in ops)) throw new Error(`unknown engine operation "${op}"`);
+    if (op !== 'start' && !engine) throw new Error('the engine has not started');
+    const value = await ops[op](args || {});
+    self.postMessage({ id, value }, transferables(value));
+  } catch (e) {
+    const trap = e instanceof WebAssembly.RuntimeError;
+    self.postMessage({ id, error: String((e && e.message) || e), trap });
+  }
+}
+
+self.onmessage = (event) => {
+  queue = queue.then(() => answer(event.data));
+};
