@@ -9,7 +9,7 @@ use crate::models::diffusion::{Eta, Guidance, Run, SampleOptions, Sampler, Start
 use crate::models::gan::Truncation;
 use crate::models::vae::Temperature;
 use crate::models::{Family, Model, class_tokens};
-use crate::rng::Rng;
+use crate::rng::{Rng, SampleSeed};
 use burn::tensor::{Device, Tensor};
 use serde::Serialize;
 
@@ -102,6 +102,53 @@ impl Options {
     /// The class of each of the n samples.
     pub fn classes(&self) -> Vec<Option<usize>> {
         vec![self.class.get(); self.n.get()]
+    }
+}
+
+/// The share of a request's samples one engine draws: samples `first..first + count` of its `n`, the
+/// same pixels as in the whole batch. The page splits a request between its CPU workers this way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Part {
+    first: usize,
+    count: usize,
+}
+
+impl Part {
+    /// All of the request's samples.
+    pub fn whole(options: &Options) -> Self {
+        Self {
+            first: 0,
+            count: options.n.get(),
+        }
+    }
+
+    /// Samples `first..first + count` of `options`' n; refused when empty or past the end.
+    pub fn new(first: usize, count: usize, options: &Options) -> Result<Self, String> {
+        let n = options.n.get();
+        match count > 0 && first.checked_add(count).is_some_and(|end| end <= n) {
+            true => Ok(Self { first, count }),
+            false => Err(format!(
+                "samples {first}..{} are not a part of the request's {n} samples",
+                first.saturating_add(count)
+            )),
+        }
+    }
+
+    pub fn count(self) -> usize {
+        self.count
+    }
+
+    /// The part's randomness: the request's seed from sample `first` on.
+    pub fn seed(self, options: &Options) -> SampleSeed {
+        SampleSeed {
+            seed: options.seed.get(),
+            first: self.first,
+        }
+    }
+
+    /// The class of each sample of the part.
+    pub fn classes(self, options: &Options) -> Vec<Option<usize>> {
+        vec![options.class.get(); self.count]
     }
 }
 
@@ -214,21 +261,27 @@ pub fn generate_classes(
             device,
         )?
         .finish(unet)),
-        _ => model.decode(
-            draw_latents(model, classes.len(), options, device)?,
-            class_tokens(classes, device),
-        ),
+        _ => {
+            let part = Part {
+                first: 0,
+                count: classes.len(),
+            };
+            let z = draw_latents(model, part, options, device)?;
+            model.decode(z, class_tokens(classes, device))
+        }
     }
 }
 
-/// The latent codes `[n, latent]` a GAN (ψ·z) or VAE (temperature·ε) decodes for `options`' seed.
+/// The latent codes `[count, latent]` a GAN (ψ·z) or VAE (temperature·ε) decodes for `part` of `options`.
 pub fn draw_latents(
     model: &Model,
-    n: usize,
+    part: Part,
     options: &Options,
     device: &Device,
 ) -> Result<Tensor<2>, String> {
     let mut rng = Rng::new(options.seed.get());
+    rng.skip_normals(part.first * model.latent_size()?);
+    let n = part.count;
     match model {
         Model::Gan(gan) => Ok(gan
             .generator

@@ -65,6 +65,13 @@ impl Rng {
         (0..n).map(|_| self.normal()).collect()
     }
 
+    /// Moves past `n` normal values (each takes two draws) without computing them.
+    pub fn skip_normals(&mut self, n: usize) {
+        for _ in 0..2 * n {
+            self.next_u64();
+        }
+    }
+
     /// Fisher–Yates shuffle.
     pub fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
@@ -74,9 +81,54 @@ impl Rng {
     }
 }
 
+/// Stream ids of the noise drawn after a sample's start: far from the small ids other users pass.
+const LATER: u64 = 1 << 40;
+
+/// The randomness of samples `first, first + 1, …` of a seed. Sample i of a batch is sample `first + i`
+/// of its seed, and its noise depends on the seed and that index only — never on the batch size or on
+/// how a request was split between workers — so a share link draws the same pixels everywhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SampleSeed {
+    pub seed: u64,
+    pub first: usize,
+}
+
+impl From<u64> for SampleSeed {
+    fn from(seed: u64) -> Self {
+        Self { seed, first: 0 }
+    }
+}
+
+impl SampleSeed {
+    /// `per` standard normals for each of `n` samples: the seed's own stream, sample after sample, from
+    /// sample `first`.
+    pub fn normals(self, n: usize, per: usize) -> Vec<f32> {
+        let mut rng = Rng::new(self.seed);
+        rng.skip_normals(self.first * per);
+        rng.normals(n * per)
+    }
+
+    /// One generator for each of `n` samples, for the noise a run draws after its start.
+    pub fn streams(self, n: usize) -> Vec<Rng> {
+        (0..n)
+            .map(|i| Rng::stream(self.seed, LATER + (self.first + i) as u64))
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sample_draws_the_same_noise_in_any_batch() {
+        let whole = SampleSeed::from(9).normals(5, 3);
+        let part = SampleSeed { seed: 9, first: 2 }.normals(3, 3);
+        assert_eq!(whole[6..], part[..]);
+        let later = |first, i: usize| SampleSeed { seed: 9, first }.streams(4)[i].next_u64();
+        assert_eq!(later(0, 3), later(2, 1));
+        assert_ne!(later(0, 3), later(0, 2));
+    }
 
     #[test]
     fn same_seed_same_stream_other_seed_other_stream() {

@@ -193,19 +193,33 @@ async function startingBackend() {
   return { backend: 'cpu', notice };
 }
 
-function engineFor(backend) {
-  if (!engines.has(backend)) {
+// CPU workers per engine: one per core, 1–8 (setBackend and bench take another count).
+const MAX_WORKERS = 8;
+let cpuWorkers = Math.min(MAX_WORKERS, Math.max(1, navigator.hardwareConcurrency || 1));
+
+function checkWorkers(workers, what) {
+  if (!(Number.isInteger(workers) && workers >= 1 && workers <= MAX_WORKERS)) {
+    throw new Error(`${what}: workers must be a whole number 1–${MAX_WORKERS}, got ${JSON.stringify(workers)}`);
+  }
+  return workers;
+}
+
+/// The engine of `backend`: one WebGPU worker, or a pool of `workers` CPU workers sharing each batch.
+function engineFor(backend, workers = cpuWorkers) {
+  const size = backend === 'cpu' ? workers : 1;
+  const key = `${backend}×${size}`;
+  if (!engines.has(key)) {
     const p = (async () => {
       if (backend === 'webgpu' && !navigator.gpu) throw new Error('WebGPU is not available: this browser has no navigator.gpu');
-      const wasm = await RemoteEngine.start(backend);
-      wasm.onDeath = () => engines.get(backend) === p && engines.delete(backend); // the next call starts a new one
-      const adapter = backend === 'webgpu' ? (await webgpuAdapter()).name : 'wasm, SIMD';
-      return { backend, adapter, wasm, loaded: new Map(), lock: makeLock() };
+      const wasm = await EnginePool.start(backend, size);
+      wasm.onDeath = () => engines.get(key) === p && engines.delete(key); // the next call starts a new one
+      const adapter = backend === 'webgpu' ? (await webgpuAdapter()).name : `wasm, SIMD, ${size} worker${size > 1 ? 's' : ''}`;
+      return { backend, workers: size, adapter, wasm, loaded: new Map(), lock: makeLock() };
     })();
-    p.catch(() => engines.delete(backend));
-    engines.set(backend, p);
+    p.catch(() => engines.delete(key));
+    engines.set(key, p);
   }
-  return engines.get(backend);
+  return engines.get(key);
 }
 
 function useEngine(e) {
@@ -214,9 +228,11 @@ function useEngine(e) {
   $('#backend').textContent = `backend: ${BACKEND_NAMES[e.backend]} — ${e.adapter}`;
 }
 
-/// Switches to `backend`; WebGPU falls back to the CPU with a visible notice when it can't start.
-async function setBackend(backend) {
+/// Switches to `backend` (the CPU path with `workers` workers, when given); WebGPU falls back to the CPU
+/// with a visible notice when it can't start.
+async function setBackend(backend, { workers } = {}) {
   if (backend !== 'webgpu' && backend !== 'cpu') throw new Error(`unknown backend "${backend}" (webgpu or cpu)`);
+  if (workers !== undefined) cpuWorkers = checkWorkers(workers, 'setBackend');
   try {
     useEngine(await engineFor(backend));
     setNotice('backend', '');
@@ -225,7 +241,7 @@ async function setBackend(backend) {
     useEngine(await engineFor('cpu'));
     setNotice('backend', `${errorText(e)} — running on the CPU instead.`);
   }
-  return { backend: engine.backend, adapter: engine.adapter };
+  return { backend: engine.backend, adapter: engine.adapter, workers: engine.workers };
 }
 
 /// Runs fn(engine) on the page's engine. When the engine's worker dies under it (a trap, out of memory)
@@ -1005,7 +1021,7 @@ const BENCH_DEFAULTS = {
   repeats: 3,
   dataset: 'mnist',
 };
-const BENCH_KEYS = ['backend', 'families', 'batches', 'diffusion', 'repeats', 'dataset'];
+const BENCH_KEYS = ['backend', 'workers', 'families', 'batches', 'diffusion', 'repeats', 'dataset'];
 const DIFFUSION_KEYS = ['sampler', 'steps', 'eta', 'guidance'];
 const benchLock = makeLock(); // one benchmark at a time, so timings never overlap
 const speedRows = []; // every result so far, with its backend and adapter
@@ -1045,6 +1061,7 @@ function checkBenchOptions(o) {
   if ('families' in o && !(Array.isArray(o.families) && o.families.every((x) => FAMILIES.includes(x)))) fail('families must be a list of gan, vae, diffusion');
   if ('batches' in o && !(Array.isArray(o.batches) && o.batches.every((b) => Number.isInteger(b) && b >= 1 && b <= 64))) fail('batches must be a list of whole numbers 1–64');
   if ('repeats' in o && !(Number.isInteger(o.repeats) && o.repeats >= 1 && o.repeats <= 20)) fail('repeats must be a whole number 1–20');
+  if ('workers' in o) checkWorkers(o.workers, 'bench');
   if ('diffusion' in o && !(Array.isArray(o.diffusion) && o.diffusion.every((d) => d && typeof d === 'object' && Object.keys(d).every((k) => DIFFUSION_KEYS.includes(k))))) {
     fail(`diffusion must be a list of objects with ${DIFFUSION_KEYS.join(', ')}`);
   }
@@ -1058,7 +1075,7 @@ function median(values) {
 
 /// Times every row of `plan`: one warm-up, then the median of `repeats` generates. Runs on the page's
 /// engine when it is on `backend`, else on a separate engine for it (the page keeps its backend).
-function runBench(plan, { backend, repeats, dataset }) {
+function runBench(plan, { backend, workers, repeats, dataset }) {
   return benchLock(async () => {
     const progress = $('#bench-progress');
     const status = $('#bench-status');
@@ -1071,8 +1088,8 @@ function runBench(plan, { backend, repeats, dataset }) {
       await ready;
       if (runToken) runToken.cancel(); // a diffusion run stepping beside the benchmark would skew it
       status.textContent = `starting ${BACKEND_NAMES[backend]}…`;
-      const e = await engineFor(backend);
-      const result = { backend: e.backend, adapter: e.adapter, rows: [] };
+      const e = await engineFor(backend, workers);
+      const result = { backend: e.backend, adapter: e.adapter, workers: e.workers, rows: [] };
       for (const item of plan) {
         status.textContent = `${BACKEND_NAMES[e.backend]}: loading ${item.family}-${dataset}…`;
         await ensureLoaded(e, `${item.family}-${dataset}`);
@@ -1094,7 +1111,7 @@ function runBench(plan, { backend, repeats, dataset }) {
         const msPerSample = median(times.slice(1)) / item.batch;
         const row = { family: item.family, config: item.config, batch: item.batch, msPerSample, samplesPerSecond: 1000 / msPerSample };
         result.rows.push(row);
-        addSpeedRow({ ...row, backend: e.backend, adapter: e.adapter, dataset });
+        addSpeedRow({ ...row, backend: e.backend, adapter: e.adapter, workers: e.workers, dataset });
       }
       status.textContent = `done: ${result.rows.length} rows on ${BACKEND_NAMES[e.backend]} (${e.adapter})`;
       return result;
@@ -1112,7 +1129,7 @@ function runBench(plan, { backend, repeats, dataset }) {
 async function bench(opts = {}) {
   checkBenchOptions(opts);
   await ready;
-  const o = { ...BENCH_DEFAULTS, backend: engine.backend, ...opts };
+  const o = { ...BENCH_DEFAULTS, backend: engine.backend, workers: cpuWorkers, ...opts };
   return runBench(benchPlan(o), o);
 }
 
@@ -1404,7 +1421,7 @@ function main() {
   window.trilemma = {
     ready,
     generate: (opts) => track(generate(opts)),
-    setBackend: (backend) => track(setBackend(backend)),
+    setBackend: (backend, opts) => track(setBackend(backend, opts)),
     bench: (opts) => track(bench(opts)),
     run: (opts, start) => track(runApi(opts, start)),
     interpolate: (opts) => track(interpolateApi(opts)),

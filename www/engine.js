@@ -149,3 +149,143 @@ class RemoteRun {
     return this.engine.dead ? Promise.resolve() : this.engine.call('free', { run: this.id });
   }
 }
+
+/// Concatenates the answers of a request's parts (in order): typed arrays end to end, counts summed, the
+/// rest (sizes, step indices, a frame's null x̂0) as the first part has them.
+function joinParts(answers) {
+  const out = { ...answers[0] };
+  for (const [key, value] of Object.entries(out)) {
+    if (key === 'n') out.n = answers.reduce((sum, a) => sum + a.n, 0);
+    else if (ArrayBuffer.isView(value)) {
+      const joined = new value.constructor(answers.reduce((sum, a) => sum + a[key].length, 0));
+      let at = 0;
+      for (const a of answers) {
+        joined.set(a[key], at);
+        at += a[key].length;
+      }
+      out[key] = joined;
+    }
+  }
+  return out;
+}
+
+/// CPU workers sharing every batch: each draws a contiguous part of the samples (`first`, `count`), which
+/// the engine draws exactly as in one piece, so the pixels never depend on the number of workers. Small
+/// single-image calls go to the first worker. If one worker dies the pool dies with it.
+class EnginePool {
+  static async start(backend, size) {
+    const started = await Promise.allSettled(Array.from({ length: size }, () => RemoteEngine.start(backend)));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) {
+      started.forEach((s) => s.status === 'fulfilled' && s.value.terminate());
+      throw failed.reason;
+    }
+    return new EnginePool(started.map((s) => s.value), backend);
+  }
+
+  constructor(members, backend) {
+    this.members = members;
+    this.backend = backend;
+    this.onDeath = null;
+    for (const m of members) m.onDeath = (err) => this.die(err.reason);
+  }
+
+  get size() {
+    return this.members.length;
+  }
+
+  get dead() {
+    return this.members.map((m) => m.dead).find(Boolean) || null;
+  }
+
+  die(reason) {
+    for (const m of this.members) m.die(reason);
+    const dead = this.dead;
+    if (this.onDeath) {
+      const notify = this.onDeath;
+      this.onDeath = null;
+      notify(dead);
+    }
+    return dead;
+  }
+
+  terminate() {
+    this.die('closed');
+  }
+
+  /// The parts of n samples: contiguous, as even as can be, at most one per worker.
+  parts(n) {
+    const k = Math.min(this.size, n);
+    return Array.from({ length: k }, (_, i) => {
+      const first = Math.floor((i * n) / k);
+      return { member: this.members[i], first, count: Math.floor(((i + 1) * n) / k) - first };
+    });
+  }
+
+  /// `fn(member, opts)` on every part of `opts.n` (on the first worker alone when n is absent or no
+  /// whole number: the engine's default, or its error).
+  split(opts, fn) {
+    const n = opts.n;
+    if (!Number.isInteger(n) || n < 1 || this.size === 1) return Promise.all([fn(this.members[0], opts)]);
+    return Promise.all(this.parts(n).map(({ member, first, count }) => fn(member, { ...opts, first, count })));
+  }
+
+  async loadModel(bytes) {
+    const keys = await Promise.all(this.members.map((m) => m.loadModel(bytes)));
+    return keys[0];
+  }
+
+  async generate(opts) {
+    return joinParts(await this.split(opts, (m, o) => m.generate(o)));
+  }
+
+  decode(opts) {
+    return this.members[0].decode(opts);
+  }
+
+  interpolate(opts) {
+    return this.members[0].interpolate(opts);
+  }
+
+  encode(opts) {
+    return this.members[0].encode(opts);
+  }
+
+  noise(opts) {
+    return this.members[0].noise(opts);
+  }
+
+  async startRun(opts, start) {
+    const runs = await this.split(opts, (m, o) => m.startRun(o, start));
+    return new PooledRun(runs);
+  }
+}
+
+/// A diffusion run whose parts step side by side, one per worker, and read as one.
+class PooledRun {
+  constructor(runs) {
+    this.runs = runs;
+    this.len = runs[0].len;
+    this.position = 0;
+    this.done = runs.every((r) => r.done);
+  }
+
+  async step(k) {
+    const taken = await Promise.all(this.runs.map((r) => r.step(k)));
+    this.position = Math.min(...this.runs.map((r) => r.position));
+    this.done = this.runs.every((r) => r.done);
+    return Math.min(...taken);
+  }
+
+  async frame(index) {
+    return joinParts(await Promise.all(this.runs.map((r) => r.frame(index))));
+  }
+
+  async images() {
+    return joinParts(await Promise.all(this.runs.map((r) => r.images())));
+  }
+
+  free() {
+    return Promise.all(this.runs.map((r) => r.free()));
+  }
+}

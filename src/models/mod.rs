@@ -177,6 +177,17 @@ pub fn normal<const D: usize>(rng: &mut Rng, dims: [usize; D], device: &Device) 
     Tensor::from_data(TensorData::new(rng.normals(n), dims), device)
 }
 
+/// Standard normal noise `[rngs.len(), …]`: row i from generator i.
+pub fn normal_rows<const D: usize>(
+    rngs: &mut [Rng],
+    dims: [usize; D],
+    device: &Device,
+) -> Tensor<D> {
+    let per = dims[1..].iter().product();
+    let values = rngs.iter_mut().flat_map(|r| r.normals(per)).collect();
+    Tensor::from_data(TensorData::new(values, dims), device)
+}
+
 /// `[batch, 1, 28, 28]` images from bytes (0–255) to [0, 1].
 pub fn images_from_bytes(bytes: &[u8], device: &Device) -> Tensor<4> {
     let n = bytes.len() / (SIDE * SIDE);

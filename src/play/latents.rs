@@ -2,7 +2,7 @@
 //! noise of a diffusion run), codes decoded back — edited by a slider, or along a walk between two samples.
 
 use crate::data::SIDE;
-use crate::generate::{self, MAX_N, Options};
+use crate::generate::{self, MAX_N, Options, Part};
 use crate::knob::whole_knob;
 use crate::models::diffusion::{Run, Start};
 use crate::models::{Model, class_tokens};
@@ -49,24 +49,21 @@ impl Samples {
     }
 }
 
-/// `options.n` samples of `options.class` with their latent codes and, when asked, the GAN's scores (the
-/// same images as [`generate::generate`]).
+/// `part` of the `options.n` samples of `options.class` with their latent codes and, when asked, the
+/// GAN's scores (the same images as [`generate::generate`]).
 pub fn samples(
     model: &Model,
     options: &Options,
+    part: Part,
     scores: bool,
     device: &Device,
 ) -> Result<Samples, String> {
+    let classes = part.classes(options);
     match model {
         Model::Diffusion(unet) => {
             let start = Start::Noise;
-            let run = Run::new(
-                &options.classes(),
-                options.diffusion,
-                start,
-                options.seed.get(),
-                device,
-            )?;
+            let seed = part.seed(options);
+            let run = Run::new(&classes, options.diffusion, start, seed, device)?;
             Ok(Samples {
                 latents: run.latents(),
                 images: run.finish(unet),
@@ -74,8 +71,8 @@ pub fn samples(
             })
         }
         _ => {
-            let z = generate::draw_latents(model, options.n.get(), options, device)?;
-            Samples::decoded(model, z, &options.classes(), scores)
+            let z = generate::draw_latents(model, part, options, device)?;
+            Samples::decoded(model, z, &classes, scores)
         }
     }
 }
@@ -213,9 +210,9 @@ mod tests {
                 temperature: Temperature::constant(0.8),
                 ..Options::default()
             };
-            let s = samples(&model, &options, true, &device).unwrap();
+            let s = samples(&model, &options, Part::whole(&options), true, &device).unwrap();
             assert!(
-                samples(&model, &options, false, &device)
+                samples(&model, &options, Part::whole(&options), false, &device)
                     .unwrap()
                     .scores
                     .is_none()
@@ -288,20 +285,31 @@ mod tests {
     fn a_diffusion_sample_is_its_starting_noise_run_again() {
         let device = Device::flex();
         let model = Model::Diffusion(tiny(&device));
-        // η > 0: the later noise comes from the seed after the starting noise, so decoding repeats it too.
+        // η > 0: each sample's later noise comes from its own stream of the seed, so decoding repeats it too.
         let options = fast(3);
-        let s = samples(&model, &options, true, &device).unwrap();
+        let s = samples(&model, &options, Part::whole(&options), true, &device).unwrap();
         let z = floats(s.latents.unwrap());
         assert_eq!(z.len(), 3 * PIXELS);
         let again = decode(&model, &z, &options, &device).unwrap();
         assert_eq!(bytes(again.images), bytes(s.images.clone()));
         // A recorded run from noise hands out the same codes.
-        let rec = Recording::new(tiny(&device), &options, Origin::Noise, &device).unwrap();
+        let rec = Recording::new(
+            tiny(&device),
+            &options,
+            Part::whole(&options),
+            Origin::Noise,
+            &device,
+        )
+        .unwrap();
         assert_eq!(floats(rec.latents().unwrap()), z);
         // With η = 0 a walk between two samples' noises starts and ends on those samples.
         let mut options = options;
         options.diffusion.eta = Eta::constant(0.0);
-        let images = bytes(samples(&model, &options, false, &device).unwrap().images);
+        let images = bytes(
+            samples(&model, &options, Part::whole(&options), false, &device)
+                .unwrap()
+                .images,
+        );
         let walk = interpolate(
             &model,
             &z[..PIXELS],
@@ -315,5 +323,44 @@ mod tests {
         assert_eq!(walk[..PIXELS], images[..PIXELS]);
         assert_eq!(walk[4 * PIXELS..], images[PIXELS..2 * PIXELS]);
         assert_ne!(walk[2 * PIXELS..3 * PIXELS], images[..PIXELS]);
+    }
+
+    #[test]
+    fn a_sample_is_the_same_in_any_batch_and_any_split() {
+        let device = Device::flex();
+        let models = [
+            Model::Gan(GanConfig::new().init(&device)),
+            Model::Vae(VaeConfig::new().init(&device)),
+            Model::Diffusion(tiny(&device)), // η = 0.5: noise after the start too
+        ];
+        for model in models {
+            let whole = fast(5);
+            let all = samples(&model, &whole, Part::whole(&whole), true, &device).unwrap();
+            let all = (bytes(all.images), floats(all.latents.unwrap()));
+            // The first 2 of 5 are the 2 of a request for 2; parts 0..2 and 2..5 are the 5.
+            let two = Options {
+                n: Count::constant(2),
+                ..whole
+            };
+            let first = samples(&model, &two, Part::whole(&two), true, &device).unwrap();
+            assert_eq!(bytes(first.images), all.0[..2 * PIXELS]);
+            let rest = Part::new(2, 3, &whole).unwrap();
+            let rest = samples(&model, &whole, rest, true, &device).unwrap();
+            assert_eq!(bytes(rest.images), all.0[2 * PIXELS..]);
+            let d = all.1.len() / 5;
+            assert_eq!(floats(rest.latents.unwrap()), all.1[2 * d..]);
+        }
+        // A recorded run's part ends on the same samples and keeps the same steps.
+        let options = fast(5);
+        let part = Part::new(3, 2, &options).unwrap();
+        let unet = tiny(&device);
+        let mut rec = Recording::new(unet.clone(), &options, part, Origin::Noise, &device).unwrap();
+        rec.step(100);
+        let model = Model::Diffusion(unet);
+        let all = samples(&model, &options, Part::whole(&options), false, &device).unwrap();
+        assert_eq!(bytes(rec.images()), bytes(all.images)[3 * PIXELS..]);
+        for bad in [(0, 0), (4, 2), (usize::MAX, 2)] {
+            assert!(Part::new(bad.0, bad.1, &options).is_err(), "{bad:?}");
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use super::image;
 use crate::data::PIXELS;
-use crate::generate::Options;
+use crate::generate::{Options, Part};
 use crate::models::diffusion::{Run, Start, Strength};
 use crate::models::unet::Unet;
 use burn::tensor::{Device, Tensor};
@@ -46,13 +46,15 @@ pub struct Recording {
 }
 
 impl Recording {
+    /// A run of `part` of `options`' samples (its frames fall on the same steps for every part).
     pub fn new(
         unet: Unet,
         options: &Options,
+        part: Part,
         origin: Origin,
         device: &Device,
     ) -> Result<Self, String> {
-        let n = options.n.get();
+        let n = part.count();
         let batch = |bytes: &[u8]| -> Result<Tensor<4>, String> {
             Ok(image(bytes, device)?.repeat_dim(0, n))
         };
@@ -70,14 +72,18 @@ impl Recording {
                 }
             }
         };
+        let seed = part.seed(options);
         let run = Run::new(
-            &options.classes(),
+            &part.classes(options),
             options.diffusion,
             start,
-            options.seed.get(),
+            seed,
             device,
         )?;
-        let stride = (run.len() * n * PIXELS * 2).div_ceil(FRAME_BUDGET).max(1);
+        // From the whole request's size, so that every part keeps the same steps.
+        let stride = (run.len() * options.n.get() * PIXELS * 2)
+            .div_ceil(FRAME_BUDGET)
+            .max(1);
         let frames = vec![Frame {
             index: 0,
             t: run.start_t(),
@@ -162,7 +168,14 @@ mod tests {
         let device = Device::flex();
         let unet = tiny(&device);
         let options = fast(2);
-        let mut rec = Recording::new(unet.clone(), &options, Origin::Noise, &device).unwrap();
+        let mut rec = Recording::new(
+            unet.clone(),
+            &options,
+            Part::whole(&options),
+            Origin::Noise,
+            &device,
+        )
+        .unwrap();
         assert_eq!((rec.len(), rec.position(), rec.frame(3).index), (6, 0, 0));
         assert!(rec.frame(0).x0.is_none() && rec.frame(0).t == T);
         assert_eq!(rec.step(4), 4);
@@ -182,7 +195,14 @@ mod tests {
         let device = Device::flex();
         let mut options = fast(64);
         options.diffusion.steps = Steps::constant(1000);
-        let rec = Recording::new(tiny(&device), &options, Origin::Noise, &device).unwrap();
+        let rec = Recording::new(
+            tiny(&device),
+            &options,
+            Part::whole(&options),
+            Origin::Noise,
+            &device,
+        )
+        .unwrap();
         // 1000 steps × 64 samples × 2 images × 784 pixels = 100 M values, 3× the budget.
         assert_eq!(rec.stride, 3);
     }
@@ -198,7 +218,14 @@ mod tests {
             image: img.clone(),
             mask: mask.clone(),
         };
-        let mut rec = Recording::new(tiny(&device), &fast(2), origin, &device).unwrap();
+        let mut rec = Recording::new(
+            tiny(&device),
+            &fast(2),
+            Part::whole(&fast(2)),
+            origin,
+            &device,
+        )
+        .unwrap();
         rec.step(usize::MAX);
         let out = bytes(rec.images());
         for s in 0..2 {
@@ -215,7 +242,9 @@ mod tests {
             image: img.clone(),
             mask: mask[1..].to_vec(),
         };
-        assert!(Recording::new(tiny(&device), &fast(1), bad, &device).is_err());
+        assert!(
+            Recording::new(tiny(&device), &fast(1), Part::whole(&fast(1)), bad, &device).is_err()
+        );
     }
 
     #[test]
@@ -227,7 +256,14 @@ mod tests {
                 image: img.clone(),
                 strength: Strength::constant(strength),
             };
-            Recording::new(tiny(&device), &fast(1), origin, &device).unwrap()
+            Recording::new(
+                tiny(&device),
+                &fast(1),
+                Part::whole(&fast(1)),
+                origin,
+                &device,
+            )
+            .unwrap()
         };
         let half = rec(0.5);
         assert_eq!((half.frame(0).t, half.len()), (500, 3));

@@ -2,7 +2,7 @@
 //! the knobs) and the typed arrays beside them.
 
 use super::js_err;
-use crate::generate::Request;
+use crate::generate::{Part, Request};
 use crate::knob::{Knob, Scalar};
 use js_sys::{Float32Array, Object, Reflect, Uint8Array};
 use std::collections::HashMap;
@@ -63,6 +63,33 @@ pub(super) fn floats_of(
     name: &str,
 ) -> Result<Vec<f32>, JsError> {
     array(fields, name, |v| Float32Array::new(v).to_vec())
+}
+
+/// The part of the request to draw: extra fields `first` and `count` (a CPU worker's share of a batch),
+/// or the whole request when both are absent.
+pub(super) fn part_of(
+    fields: &HashMap<String, JsValue>,
+    request: &Request,
+) -> Result<Part, JsError> {
+    let whole = |name: &str| -> Result<Option<usize>, JsError> {
+        match fields.get(name).filter(|v| !v.is_undefined()) {
+            None => Ok(None),
+            Some(v) => match v.as_f64() {
+                Some(x) if x >= 0.0 && x.fract() == 0.0 && x <= u32::MAX as f64 => {
+                    Ok(Some(x as usize))
+                }
+                _ => Err(js_err(format!("{name} must be a whole number"))),
+            },
+        }
+    };
+    let options = &request.options;
+    match (whole("first")?, whole("count")?) {
+        (None, None) => Ok(Part::whole(options)),
+        (first, count) => {
+            let (first, count) = (first.unwrap_or(0), count.unwrap_or(options.n.get()));
+            Part::new(first, count, options).map_err(js_err)
+        }
+    }
 }
 
 /// A knob among the extra fields, checked like every other.

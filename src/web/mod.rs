@@ -15,7 +15,7 @@ use crate::models::weights::ModelFile;
 use crate::models::{Family, Kind, Model};
 use crate::play::{self, Frames, Origin, Recording};
 use burn::tensor::Device;
-use input::{bytes_of, fields, floats_of, knob_of, parse_options};
+use input::{bytes_of, fields, floats_of, knob_of, parse_options, part_of};
 use output::{Encoding, Frame, Link, Samples, to_js};
 use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
@@ -100,16 +100,18 @@ impl Engine {
     /// Generates with `options` (the names of the URL: family, dataset, class, seed, n, truncation,
     /// temperature, sampler, steps, eta, guidance); resolves to `{n, width, height, pixels}` with `pixels`
     /// n·28·28 gray bytes, plus `latents` (n·`latent`) for GAN / VAE and the discriminator's `scores` for GAN
-    /// unless `options.scores` is `false` (the benchmark times the generator alone).
+    /// unless `options.scores` is `false` (the benchmark times the generator alone). `options.first` and
+    /// `options.count` ask for only samples `first..first + count` of the n (the same pixels).
     pub async fn generate(&self, options: JsValue) -> Result<JsValue, JsError> {
-        let (request, extra) = parse_options(&options, &["scores"])?;
+        let (request, extra) = parse_options(&options, &["scores", "first", "count"])?;
+        let part = part_of(&extra, &request)?;
         let scores = extra
             .get("scores")
             .and_then(JsValue::as_bool)
             .unwrap_or(true);
         let model = self.model_of(&request)?;
         let samples =
-            play::samples(model, &request.options, scores, &self.device).map_err(js_err)?;
+            play::samples(model, &request.options, part, scores, &self.device).map_err(js_err)?;
         Samples::of(samples).await
     }
 
@@ -158,10 +160,11 @@ impl Engine {
 
     /// A diffusion run of `options` to step through. `start`: `{kind: 'noise'}` (or absent),
     /// `{kind: 'image', image, strength}` or `{kind: 'inpaint', image, mask}` with one 28×28 image for
-    /// all samples.
+    /// all samples. `options.first` and `options.count` as for `generate`.
     #[wasm_bindgen(js_name = startRun)]
     pub fn start_run(&self, options: JsValue, start: JsValue) -> Result<Run, JsError> {
-        let (request, _) = parse_options(&options, &[])?;
+        let (request, extra) = parse_options(&options, &["first", "count"])?;
+        let part = part_of(&extra, &request)?;
         let Model::Diffusion(unet) = self.model_of(&request)? else {
             return Err(js_err("a run needs family 'diffusion'"));
         };
@@ -190,8 +193,8 @@ impl Engine {
                 )));
             }
         };
-        let recording =
-            Recording::new(unet.clone(), &request.options, origin, &self.device).map_err(js_err)?;
+        let recording = Recording::new(unet.clone(), &request.options, part, origin, &self.device)
+            .map_err(js_err)?;
         Ok(Run { recording })
     }
 }

@@ -2,6 +2,7 @@
 // on SwiftShader's WebGPU adapter and/or the CPU path, through window.trilemma.bench, and prints a table.
 //   node tests/browser/bench.mjs [--dist dist] [--backend webgpu|cpu|both] [--ddpm] [--repeats N]
 //                                [--batches 1,16,64] [--families gan,vae,diffusion] [--dataset mnist] [--json out.json]
+//                                [--workers 1,2]
 // `./x bench [flags]` builds the page first. Exits non-zero when the page does not load or a benchmark fails.
 import { chromium } from 'playwright-core';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,8 @@ const USAGE = `usage: node tests/browser/bench.mjs [options]
   --batches LIST          batch sizes, comma separated (default: 1,16,64)
   --families LIST         gan,vae,diffusion (default: all three)
   --dataset NAME          mnist or fashion (default: mnist)
+  --workers LIST          CPU workers per run, comma separated, e.g. 1,2 (default: one per core); with more
+                          than one count, a table of throughput against the first count follows
   --json FILE             also write the results as JSON
   --help                  this text`;
 
@@ -26,7 +29,7 @@ function fail(msg, code = 1) {
 }
 
 function parseArgs(argv) {
-  const o = { dist: 'dist', backend: 'both', ddpm: false, repeats: 3, batches: [1, 16, 64], families: null, dataset: 'mnist', json: null };
+  const o = { dist: 'dist', backend: 'both', ddpm: false, repeats: 3, batches: [1, 16, 64], families: null, dataset: 'mnist', json: null, workers: null };
   const value = (i, flag) => {
     if (i >= argv.length || argv[i].startsWith('--')) fail(`${flag} needs a value\n${USAGE}`, 2);
     return argv[i];
@@ -54,6 +57,7 @@ function parseArgs(argv) {
         break;
       }
       case '--dataset': o.dataset = value(++i, a); break;
+      case '--workers': o.workers = ints(value(++i, a), a); break;
       case '--json': o.json = resolve(value(++i, a)); break;
       case '--help': case '-h': console.log(USAGE); process.exit(0); break;
       default: fail(`unknown argument '${a}'\n${USAGE}`, 2);
@@ -119,6 +123,22 @@ function printTable(result) {
   if (!rows.length) console.log('(no rows)');
 }
 
+/// Throughput of every row against the first run's (the same rows with another number of workers).
+function printScaling(runs) {
+  const key = (r) => `${r.family} ${formatConfig(r.config)} ×${r.batch}`;
+  const base = new Map(runs[0].rows.map((r) => [key(r), r.samplesPerSecond]));
+  console.log(`\nthroughput against ${runs[0].workers} worker(s)`);
+  console.log(['row', ...runs.map((r) => `${r.workers} workers`)].join('  |  '));
+  for (const row of runs[0].rows) {
+    const k = key(row);
+    const cells = runs.map((run) => {
+      const other = run.rows.find((r) => key(r) === k);
+      return other ? `${(other.samplesPerSecond / base.get(k)).toFixed(2)}×` : '-';
+    });
+    console.log([k, ...cells].join('  |  '));
+  }
+}
+
 async function runBackend(backend, url) {
   const userDir = mkdtempSync(join(tmpdir(), 'trilemma-bench-chromium-'));
   const flags = [...BASE_FLAGS, backend === 'webgpu' ? '--enable-unsafe-webgpu' : '--disable-features=WebGPU'];
@@ -167,23 +187,26 @@ async function runBackend(backend, url) {
       throw new Error('window.trilemma.bench is missing from this build of the page');
     }
 
-    console.log(`[${backend}] benchmarking ${JSON.stringify({ backend, ...benchOpts })} (this can take tens of minutes on SwiftShader)`);
-    forward = true;
-    const t1 = Date.now();
-    // The page's benchmark status line names the row being timed: echo it, so long runs show progress.
-    let shown = '';
-    const poll = setInterval(async () => {
-      const status = await page.textContent('#bench-status').catch(() => '');
-      if (status && status !== shown) console.log(`  [${seconds(Date.now() - t1)}] ${(shown = status)}`);
-    }, 10_000);
-    const result = await page
-      .evaluate((o) => window.trilemma.bench(o), { backend, ...benchOpts })
-      .finally(() => clearInterval(poll));
-    forward = false;
-    console.log(`[${backend}] done in ${seconds(Date.now() - t1)}`);
-    if (!result || !Array.isArray(result.rows)) throw new Error(`bench resolved to ${JSON.stringify(result)}`);
-    if (result.backend && result.backend !== backend) throw new Error(`bench ran on ${result.backend}, not ${backend}`);
-    return { ...result, backend: result.backend || backend, consoleErrors: errors.slice() };
+    const runs = [];
+    for (const workers of backend === 'cpu' && args.workers ? args.workers : [undefined]) {
+      const opts = { backend, ...benchOpts, ...(workers ? { workers } : {}) };
+      console.log(`[${backend}] benchmarking ${JSON.stringify(opts)} (this can take tens of minutes on SwiftShader)`);
+      forward = true;
+      const t1 = Date.now();
+      // The page's benchmark status line names the row being timed: echo it, so long runs show progress.
+      let shown = '';
+      const poll = setInterval(async () => {
+        const status = await page.textContent('#bench-status').catch(() => '');
+        if (status && status !== shown) console.log(`  [${seconds(Date.now() - t1)}] ${(shown = status)}`);
+      }, 10_000);
+      const result = await page.evaluate((o) => window.trilemma.bench(o), opts).finally(() => clearInterval(poll));
+      forward = false;
+      console.log(`[${backend}] done in ${seconds(Date.now() - t1)}`);
+      if (!result || !Array.isArray(result.rows)) throw new Error(`bench resolved to ${JSON.stringify(result)}`);
+      if (result.backend && result.backend !== backend) throw new Error(`bench ran on ${result.backend}, not ${backend}`);
+      runs.push({ ...result, backend: result.backend || backend, consoleErrors: errors.slice() });
+    }
+    return runs;
   } catch (e) {
     const more = errors.length ? `\n  page errors:\n    ${errors.join('\n    ')}` : '';
     throw new Error(`[${backend}] ${e.message || e}${more}`);
@@ -199,9 +222,10 @@ const results = [];
 let failed = 0;
 for (const backend of backends) {
   try {
-    const r = await runBackend(backend, url);
-    results.push(r);
-    printTable(r);
+    const runs = await runBackend(backend, url);
+    results.push(...runs);
+    runs.forEach(printTable);
+    if (runs.length > 1) printScaling(runs);
   } catch (e) {
     failed++;
     console.error(`\nbench FAILED: ${e.message}`);

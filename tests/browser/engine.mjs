@@ -65,4 +65,30 @@ export async function engineTests(cpu) {
     assert(!/Couldn't show/.test(errors), errors);
     await p.close();
   });
+
+  await test('CPU workers share a batch: 1 or 2 workers draw the same pixels, and n = 2 is the first 2 of n = 5', async () => {
+    const p = await cpu.visit('?family=gan&n=2');
+    await settle(p);
+    const draw = (workers, opts) =>
+      p.evaluate(
+        async ([w, o]) => {
+          const info = await window.trilemma.setBackend('cpu', { workers: w });
+          const r = await window.trilemma.generate(o);
+          const run = await window.trilemma.run({ ...o, family: 'diffusion' });
+          return { workers: info.workers, pixels: Array.from(r.pixels), latents: Array.from(r.latents || []), run: Array.from(run.pixels) };
+        },
+        [workers, opts],
+      );
+    const same = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
+    for (const family of ['gan', 'vae', 'diffusion']) {
+      // η = 0.5: diffusion draws noise after the start too, from each sample's own stream.
+      const opts = { family, n: 5, seed: 8, class: 2, sampler: 'ddim', steps: 3, eta: 0.5, guidance: 1 };
+      const [one, two, first] = [await draw(1, opts), await draw(2, opts), await draw(2, { ...opts, n: 2 })];
+      assert(one.workers === 1 && two.workers === 2, `workers ${one.workers}, ${two.workers}`);
+      assert(same(one.pixels, two.pixels) && same(one.latents, two.latents), `${family}: 1 and 2 workers differ`);
+      assert(same(one.run, two.run) && same(one.run, family === 'diffusion' ? one.pixels : one.run), `${family}: recorded runs differ`);
+      assert(same(first.pixels, two.pixels.slice(0, 2 * 784)), `${family}: n = 2 is not the first 2 of n = 5`);
+    }
+    await p.close();
+  });
 }

@@ -3,16 +3,17 @@
 
 use super::{Denoiser, SampleOptions, Sampler, Schedule, Strength, T};
 use crate::data::SIDE;
-use crate::models::{class_tokens, normal};
-use crate::rng::Rng;
-use burn::tensor::{Device, Int, Tensor};
+use crate::models::{class_tokens, normal_rows};
+use crate::rng::{Rng, SampleSeed};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 
 /// What a run starts from.
 // A run holds one `Start`: boxing the images would save nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Start {
-    /// Pure noise x_T, the first draw of the seed's stream: sample i's noise depends only on the seed and i.
+    /// Pure noise x_T, the first draw of the seed's stream: sample i's noise depends only on the seed and i
+    /// (see [`SampleSeed`]).
     Noise,
     /// Given noise x_T `[B, 1, 28, 28]`: a sample's latent code. With DDIM η = 0 or DPM-Solver++ the rest of
     /// the run is deterministic, so the same code always gives the same sample.
@@ -59,22 +60,25 @@ pub struct Run {
     previous: Option<(Tensor<4>, f64)>,
     /// A run from noise: the noise x_T it started from, the samples' latent codes.
     latents: Option<Tensor<4>>,
-    rng: Rng,
+    /// Each sample's own generator for the noise drawn after the start.
+    rngs: Vec<Rng>,
 }
 
 impl Run {
-    /// A run for `classes.len()` samples; all randomness comes from `seed`.
+    /// A run for `classes.len()` samples; all randomness comes from `seed` (a seed, or a seed's samples
+    /// from a given index on).
     pub fn new(
         classes: &[Option<usize>],
         options: SampleOptions,
         start: Start,
-        seed: u64,
+        seed: impl Into<SampleSeed>,
         device: &Device,
     ) -> Result<Self, String> {
         let n = classes.len();
+        let seed = seed.into();
         let schedule = Schedule::default();
-        let mut rng = Rng::new(seed);
-        let noise = normal(&mut rng, [n, 1, SIDE, SIDE], device);
+        let dims = [n, 1, SIDE, SIDE];
+        let noise = Tensor::from_data(TensorData::new(seed.normals(n, SIDE * SIDE), dims), device);
         let check = |image: &Tensor<4>| {
             if image.dims() != [n, 1, 28, 28] {
                 return Err(format!(
@@ -124,7 +128,7 @@ impl Run {
             known,
             previous: None,
             latents,
-            rng,
+            rngs: seed.streams(n),
         })
     }
 
@@ -198,7 +202,7 @@ impl Run {
         let dims = self.x.dims();
         let device = self.x.device();
         if let Some((known, mask)) = &self.known {
-            let eps = normal(&mut self.rng, dims, &device);
+            let eps = normal_rows(&mut self.rngs, dims, &device);
             let noised = self.schedule.noise(known.clone(), eps, &vec![t; dims[0]]);
             self.x = noised * (mask.clone().neg() + 1.0) + self.x.clone() * mask.clone();
         }
@@ -218,7 +222,7 @@ impl Run {
                 let x = x0.clone() * a_prev.sqrt()
                     + eps * (1.0 - a_prev - sigma * sigma).max(0.0).sqrt();
                 match sigma > 0.0 {
-                    true => x + normal(&mut self.rng, dims, &device) * sigma,
+                    true => x + normal_rows(&mut self.rngs, dims, &device) * sigma,
                     false => x,
                 }
             }
@@ -267,8 +271,8 @@ impl Run {
 mod tests {
     use super::*;
     use crate::models::diffusion::{Eta, Guidance, Sampler, Steps, Strength};
+    use crate::models::normal;
     use crate::models::unet::{Unet, UnetConfig};
-    use burn::tensor::TensorData;
 
     fn tiny_unet(device: &Device) -> Unet {
         UnetConfig::new()
