@@ -46,6 +46,14 @@ impl DatasetKind {
         format!("test-{}.bin", self.name())
     }
 
+    /// The dataset's human name.
+    pub fn title(self) -> &'static str {
+        match self {
+            DatasetKind::Mnist => "MNIST digits",
+            DatasetKind::Fashion => "Fashion-MNIST",
+        }
+    }
+
     /// Human names of the ten classes.
     pub fn class_names(self) -> [&'static str; CLASSES] {
         match self {

@@ -82,12 +82,22 @@ pub fn short(x: f32) -> f64 {
     x.to_string().parse().unwrap_or(x as f64)
 }
 
+/// A numeric knob's range and default, as the page's controls take them.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct Range {
+    pub min: f64,
+    pub max: f64,
+    pub default: f64,
+    /// Whole numbers only.
+    pub whole: bool,
+}
+
 /// What every knob in a closed range shares; [`real_knob!`] and [`whole_knob!`] say how a number is
 /// read (`from_number`), written (`serialize`) and how the range reads in an error (`range`).
 macro_rules! ranged_knob {
     (
         $(#[$doc:meta])* $ty:ident($inner:ty), $name:literal, $min:expr, $max:expr, $default:expr,
-        range $range:literal,
+        whole $whole:literal, range $range:literal,
         serialize |$value:ident, $s:ident| $serialize:expr,
         from_number |$x:ident| $from_number:expr
     ) => {
@@ -119,6 +129,16 @@ macro_rules! ranged_knob {
 
             pub const fn get(self) -> $inner {
                 self.0
+            }
+
+            /// The knob's range and default, for the page's controls.
+            pub fn range() -> $crate::knob::Range {
+                $crate::knob::Range {
+                    min: Self::MIN as f64,
+                    max: Self::MAX as f64,
+                    default: $default as f64,
+                    whole: $whole,
+                }
             }
         }
 
@@ -158,7 +178,7 @@ macro_rules! real_knob {
     ($(#[$doc:meta])* $ty:ident, $name:literal, $min:literal ..= $max:literal, default $default:literal) => {
         $crate::knob::ranged_knob!(
             $(#[$doc])* $ty(f32), $name, $min, $max, $default,
-            range " must be in [{}, {}], got {}",
+            whole false, range " must be in [{}, {}], got {}",
             serialize |v, s| s.serialize_f64($crate::knob::short(v)),
             // Beyond f32's range, a finite f64 must not round to a value inside it.
             from_number |x| Self::new(if x.abs() > f32::MAX as f64 { f32::INFINITY } else { x as f32 })
@@ -171,7 +191,7 @@ macro_rules! whole_knob {
     ($(#[$doc:meta])* $ty:ident($inner:ty), $name:literal, $min:literal ..= $max:expr, default $default:literal) => {
         $crate::knob::ranged_knob!(
             $(#[$doc])* $ty($inner), $name, $min, $max, $default,
-            range " must be a whole number in {}–{}, got {}",
+            whole true, range " must be a whole number in {}–{}, got {}",
             serialize |v, s| s.serialize_u64(v as u64),
             from_number |x| {
                 let x = $crate::knob::whole($name, x, Self::MIN as u64, Self::MAX as u64)?;
@@ -238,6 +258,19 @@ mod tests {
         /// A test knob.
         Count(usize), "count", 1..=64, default 16
     );
+
+    #[test]
+    fn a_knob_describes_its_range() {
+        let (level, count) = (Level::range(), Count::range());
+        assert_eq!(
+            (level.min, level.max, level.default, level.whole),
+            (0.0, 2.0, 1.0, false)
+        );
+        assert_eq!(
+            (count.min, count.max, count.default, count.whole),
+            (1.0, 64.0, 16.0, true)
+        );
+    }
 
     #[test]
     fn real_knobs_take_their_range_and_nothing_else() {

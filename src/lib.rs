@@ -2,8 +2,9 @@
 //!
 //! Layers, from the bottom: [`data`] (datasets and their cache) → [`models`] (one definition per family,
 //! used by training and by the page) → [`train`] and [`eval`] (native
-//! only: training, the sampling CLI, the scoreboard) → [`web`] (wasm only:
-//! the JavaScript binding of the page in `www/`).
+//! only: training, the sampling CLI, the scoreboard) → [`generate`], [`play`], [`link`] and [`vocabulary`]
+//! (target-independent: what the page does, its links and its names) → [`web`] (wasm only: the JavaScript
+//! binding of the page in `www/`).
 
 #[cfg(all(feature = "train", not(target_arch = "wasm32")))]
 pub mod chart;
@@ -23,5 +24,6 @@ pub mod progress;
 pub mod rng;
 #[cfg(all(feature = "train", not(target_arch = "wasm32")))]
 pub mod train;
+pub mod vocabulary;
 #[cfg(all(feature = "web", target_arch = "wasm32"))]
 pub mod web;

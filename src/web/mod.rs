@@ -246,6 +246,13 @@ impl Run {
     }
 }
 
+/// The page's vocabulary (see `crate::vocabulary`): families, datasets and class names, views, samplers,
+/// option names, every knob's range and default, the default state, the model files.
+#[wasm_bindgen]
+pub fn vocabulary() -> Result<JsValue, JsError> {
+    to_js(&crate::vocabulary::Vocabulary::new())
+}
+
 /// The state a share link's query describes: `{state, notices}`; never throws.
 #[wasm_bindgen(js_name = decodeLink)]
 pub fn decode_link(query: &str) -> Result<JsValue, JsError> {

@@ -1,0 +1,115 @@
+//! The page's vocabulary, defined once here and handed to `www/` (which repeats none of it): families,
+//! datasets and their class names, views, samplers, the names of the generate options, every numeric
+//! knob's range and default, the state a link without fields stands for, and the shipped files.
+
+use crate::data::{CLASSES, DatasetKind};
+use crate::generate::{Count, Request, Seed};
+use crate::knob::{Knob, Range};
+use crate::link::{Frame, State, View};
+use crate::models::diffusion::{Eta, Guidance, Sampler, Steps, Strength, Timestep};
+use crate::models::gan::Truncation;
+use crate::models::vae::Temperature;
+use crate::models::weights::file_name;
+use crate::models::{Family, Kind};
+use crate::play::Frames;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A dataset as the page names it.
+#[derive(Debug, Serialize)]
+pub struct Dataset {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub classes: [&'static str; CLASSES],
+    /// The shipped real test images (see [`DatasetKind::picks_file`]).
+    pub picks: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Vocabulary {
+    pub families: Vec<&'static str>,
+    pub datasets: Vec<Dataset>,
+    pub views: Vec<&'static str>,
+    pub samplers: Vec<&'static str>,
+    /// The generate options, in link order.
+    pub options: [&'static str; Request::NAMES.len()],
+    /// Every numeric knob's range and default, by name.
+    pub ranges: BTreeMap<&'static str, Range>,
+    /// The state of a link without fields: every default.
+    pub defaults: State,
+    /// Shipped model files by key, e.g. `gan-mnist` → `gan-mnist.bpk`.
+    pub models: BTreeMap<String, String>,
+}
+
+impl Vocabulary {
+    pub fn new() -> Self {
+        let ranges = [
+            (Seed::NAME, Seed::range()),
+            (Count::NAME, Count::range()),
+            (Truncation::NAME, Truncation::range()),
+            (Temperature::NAME, Temperature::range()),
+            (Steps::NAME, Steps::range()),
+            (Eta::NAME, Eta::range()),
+            (Guidance::NAME, Guidance::range()),
+            (Timestep::NAME, Timestep::range()),
+            (Strength::NAME, Strength::range()),
+            (Frame::NAME, Frame::range()),
+            (Frames::NAME, Frames::range()),
+        ];
+        let models = Family::ALL
+            .into_iter()
+            .flat_map(|family| DatasetKind::ALL.map(|d| (Kind::Family(family), d)))
+            .map(|(kind, d)| (format!("{kind}-{d}"), file_name(kind, d)))
+            .collect();
+        Self {
+            families: Family::ALL.map(Family::name).to_vec(),
+            datasets: DatasetKind::ALL
+                .map(|d| Dataset {
+                    name: d.name(),
+                    title: d.title(),
+                    classes: d.class_names(),
+                    picks: d.picks_file(),
+                })
+                .into(),
+            views: View::ALL.map(View::name).to_vec(),
+            samplers: Sampler::ALL.map(Sampler::name).to_vec(),
+            options: Request::NAMES,
+            ranges: ranges.into_iter().collect(),
+            defaults: State::default(),
+            models,
+        }
+    }
+}
+
+impl Default for Vocabulary {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link;
+
+    #[test]
+    fn the_vocabulary_agrees_with_links_and_knobs() {
+        let v = Vocabulary::new();
+        assert_eq!(v.defaults, link::decode("").0);
+        assert_eq!(v.families, ["gan", "vae", "diffusion"]);
+        assert_eq!(v.models["diffusion-fashion"], "diffusion-fashion.bpk");
+        assert_eq!(v.models.len(), 6);
+        let n = v.ranges["n"];
+        assert_eq!((n.min, n.max, n.default, n.whole), (1.0, 64.0, 16.0, true));
+        let g = v.ranges["guidance"];
+        assert!(!g.whole && g.min == 0.0 && g.default == Guidance::DEFAULT.get() as f64);
+        // Every option a link or generate() takes is either named (family, dataset, sampler, class) or ranged.
+        let named = ["family", "dataset", "class", "sampler"];
+        for name in v.options {
+            assert!(
+                named.contains(&name) || v.ranges.contains_key(name),
+                "{name}"
+            );
+        }
+    }
+}
