@@ -263,3 +263,64 @@ pub fn default_cache_dir() -> PathBuf {
         .unwrap_or_default()
         .join("eval")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scoreboard::Conditional;
+
+    #[test]
+    fn merge_puts_rows_in_place_and_in_table_order() {
+        let json = std::fs::read_to_string("models/scoreboard.json").unwrap();
+        let old = Scoreboard::parse(&json).unwrap().datasets;
+        let opts = EvalOptions {
+            datasets: DatasetKind::ALL.to_vec(),
+            n: BATCH,
+            diffusion_n: BATCH,
+            sweep_n: BATCH,
+            dpmpp_n: BATCH,
+            seed: 0,
+            rows: None,
+            merge: true,
+            models_dir: PathBuf::new(),
+            cache_dir: PathBuf::new(),
+        };
+        let row = |id: &str| old[1].rows.iter().find(|r| r.id == id).unwrap().clone();
+        let gan = row("gan");
+        let mut new = old[1].clone();
+        new.rows = vec![
+            Row {
+                id: "diffusion-dpmpp-15".into(),
+                sweep: Some("dpmpp".into()),
+                ..row("diffusion")
+            },
+            Row {
+                conditional: Conditional {
+                    fid: 9.0,
+                    ..gan.conditional.clone()
+                },
+                ..gan
+            },
+        ];
+        let out = merged(&opts, old.clone(), vec![new.clone()]).unwrap();
+        assert_eq!(out[0], old[0], "the other dataset's board is kept");
+        let ids: Vec<&str> = out[1].rows.iter().map(|r| r.id.as_str()).collect();
+        let table: Vec<String> = rows::specs(&opts).into_iter().map(|s| s.id).collect();
+        let in_table: Vec<&str> = table
+            .iter()
+            .map(String::as_str)
+            .filter(|id| ids.contains(id))
+            .collect();
+        assert_eq!(ids, in_table);
+        assert!(ids.contains(&"diffusion-dpmpp-15") && ids.len() >= old[1].rows.len());
+        assert_eq!(
+            out[1].rows[ids.iter().position(|id| *id == "gan").unwrap()]
+                .conditional
+                .fid,
+            9.0
+        );
+        // Rows of other weights are refused.
+        new.models[0].fnv1a = "0".repeat(16);
+        assert!(merged(&opts, old, vec![new]).is_err());
+    }
+}
