@@ -160,8 +160,8 @@ fn overlaps(a: &Rect, b: &Rect) -> bool {
 }
 
 /// Direct labels beside points. A label goes on the first side of its point (right, left, above, below)
-/// where it stays inside the plot and overlaps no marker, legend or earlier label; one that fits
-/// nowhere is left out.
+/// where it stays inside the plot and overlaps no marker, legend or earlier label — next to the point, or
+/// failing that a little farther out in a crowd; one that fits nowhere is left out.
 pub struct Labels {
     bounds: Rect,
     taken: Vec<Rect>,
@@ -222,20 +222,23 @@ impl Labels {
         style: &TextStyle,
     ) -> Result<(), String> {
         let size = style.font.get_size();
-        let (w, h, gap) = (text_width(text, size), (size / 1.24) as i32 + 2, 11);
+        let (w, h) = (text_width(text, size), (size / 1.24) as i32 + 2);
         let (x, y) = at;
-        let spots = [
-            (x + gap, y - h / 2),
-            (x - gap - w, y - h / 2),
-            (x - w / 2, y - gap - h),
-            (x - w / 2, y + gap),
-            (x + gap, y - h - 2),
-            (x + gap, y + 2),
-            (x - gap - w, y - h - 2),
-            (x - gap - w, y + 2),
-        ];
-        let Some(r) = spots
+        let spots = |gap| {
+            [
+                (x + gap, y - h / 2),
+                (x - gap - w, y - h / 2),
+                (x - w / 2, y - gap - h),
+                (x - w / 2, y + gap),
+                (x + gap, y - h - 2),
+                (x + gap, y + 2),
+                (x - gap - w, y - h - 2),
+                (x - gap - w, y + 2),
+            ]
+        };
+        let Some(r) = [11, 2 * h]
             .into_iter()
+            .flat_map(spots)
             .map(|(l, t)| [l, t, l + w, t + h])
             .find(|r| self.is_free(r))
         else {

@@ -21,10 +21,11 @@ const USAGE: &str = "usage:
   trilemma sample <gan|vae|diffusion> --dataset <mnist|fashion> [--weights FILE] [--out FILE.png]
       [--n 16] [--seed 0] [--class 0-9|none] [--truncation 1.0] [--temperature 1.0]
       [--sampler ddim|dpmpp|ddpm] [--steps 50] [--eta 0] [--guidance 1]
-  trilemma eval [--dataset mnist|fashion] [--n 20000] [--diffusion-n 7680] [--sweep-n 128] [--seed 0]
-      [--rows ID,ID]
+  trilemma eval [--dataset mnist|fashion] [--n 20000] [--diffusion-n 7680] [--sweep-n 128] [--dpmpp-n 2000]
+      [--seed 0] [--rows ID,ID [--merge]]
       score every shipped model against the test split; writes models/scoreboard.json and its plots
-      (--rows: only those rows, printed without timing them, nothing written; their samples stay cached)
+      (--rows: only those rows, printed without timing them, nothing written; their samples stay cached;
+      --merge: those rows timed and written into scoreboard.json in place of their old values, the rest kept)
   trilemma plots
       redraw every plot from what models/ holds: each <model>-<dataset>.loss.csv → .loss.svg,
       scoreboard.json → scoreboard-{precision-recall,fid-steps,classes}.svg";
@@ -211,8 +212,16 @@ fn run(args: &[String]) -> Result<(), String> {
         Some("eval") => {
             let a = Args::parse(
                 args,
-                &[],
-                &["dataset", "n", "diffusion-n", "sweep-n", "seed", "rows"],
+                &["merge"],
+                &[
+                    "dataset",
+                    "n",
+                    "diffusion-n",
+                    "sweep-n",
+                    "dpmpp-n",
+                    "seed",
+                    "rows",
+                ],
             )?;
             let datasets = match a.named.get("dataset") {
                 Some(d) => vec![DatasetKind::parse(d)?],
@@ -223,11 +232,13 @@ fn run(args: &[String]) -> Result<(), String> {
                 n: a.get("n", 20000)?,
                 diffusion_n: a.get("diffusion-n", 7680)?,
                 sweep_n: a.get("sweep-n", 128)?,
+                dpmpp_n: a.get("dpmpp-n", 2000)?,
                 seed: a.get("seed", 0)?,
                 rows: a
                     .named
                     .get("rows")
                     .map(|r| r.split(',').map(str::to_string).collect()),
+                merge: a.named.contains_key("merge"),
                 models_dir: PathBuf::from("models"),
                 cache_dir: eval::default_cache_dir(),
             };

@@ -97,6 +97,8 @@ fn bad_arguments_and_bad_weight_files_fail_clearly() {
         ),
         (&["eval", "--diffusion-n", "10"], "at least 64"),
         (&["eval", "--rows", "gan,flow"], "unknown row \"flow\""),
+        (&["eval", "--dpmpp-n", "10"], "at least 64"),
+        (&["eval", "--merge"], "--merge goes with --rows"),
         (&["bogus"], "usage"),
     ];
     for (args, expect) in cases {

@@ -60,6 +60,10 @@ fn scoreboard_has_every_row_and_sweep() {
             "diffusion-guidance-0",
             "diffusion-guidance-1",
             "diffusion-guidance-3",
+            "diffusion-dpmpp-10",
+            "diffusion-dpmpp-15",
+            "diffusion-dpmpp-20",
+            "diffusion-dpmpp-25",
         ] {
             assert!(ids.contains(&id), "{}: row {id} missing", b.dataset);
         }
@@ -87,9 +91,11 @@ fn scoreboard_has_every_row_and_sweep() {
 #[test]
 fn model_rows_have_tight_error_bars() {
     for b in shipped().datasets {
-        // The 128-sample diffusion sweeps are read only for large differences (README).
+        // The 128-sample diffusion sweeps are read only for large differences, the DPM-Solver++ rows
+        // against the main row's DDIM 50 with their own error bars (README).
         for r in b.rows.iter().filter(|r| {
-            r.model != "reference" && !matches!(r.sweep.as_deref(), Some("steps" | "guidance"))
+            r.model != "reference"
+                && !matches!(r.sweep.as_deref(), Some("steps" | "guidance" | "dpmpp"))
         }) {
             let c = &r.conditional;
             let mut bars = vec![("conditional", c.fid, c.fid_se)];

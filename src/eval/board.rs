@@ -285,9 +285,9 @@ pub(super) fn board(opts: &EvalOptions, dataset: DatasetKind) -> Result<Board, S
         if missing > 0 {
             bar.finish();
         }
-        // A quick look (--rows) times nothing: speed figures are only worth the file on a quiet machine.
+        // A quick look (--rows without --merge) times nothing: speed figures are only worth the file.
         let ms = match &spec.source {
-            Source::Model(..) if opts.rows.is_some() => None,
+            Source::Model(..) if opts.rows.is_some() && !opts.merge => None,
             Source::Model(family, options) => {
                 let source = format!("{:?}", spec.source);
                 if let Some(&ms) = timed.get(&source) {

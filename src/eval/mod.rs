@@ -56,10 +56,16 @@ pub struct EvalOptions {
     pub diffusion_n: usize,
     /// Samples per set of the diffusion sweeps (a DDPM 1000 set costs 20× a DDIM 50 one).
     pub sweep_n: usize,
+    /// Samples per set of the DPM-Solver++ sweep (20–50 UNet passes a sample), enough for error bars that
+    /// tell its rows from the main row's DDIM 50.
+    pub dpmpp_n: usize,
     pub seed: u64,
     /// Only these rows (ids), printed without speed figures and not written: a quick look, e.g. at another
     /// seed, or sampling ahead of a full run (the samples are cached).
     pub rows: Option<Vec<String>>,
+    /// With `rows`: time the chosen rows and write them into the existing scoreboard in place of the rows of
+    /// the same id, keeping every other row — new rows without rerunning the whole board.
+    pub merge: bool,
     /// Where the weights are read and the scoreboard and plots are written.
     pub models_dir: PathBuf,
     pub cache_dir: PathBuf,
@@ -115,13 +121,16 @@ pub(super) fn print_row(dataset: DatasetKind, r: &Row) {
 
 /// Runs the evaluation, prints the table and writes `scoreboard.json` and the plots into the models folder.
 pub fn eval(opts: &EvalOptions, command: String) -> Result<(), String> {
-    if [opts.n, opts.diffusion_n, opts.sweep_n]
+    if [opts.n, opts.diffusion_n, opts.sweep_n, opts.dpmpp_n]
         .iter()
         .any(|&n| n < BATCH)
     {
         return Err(format!(
-            "--n, --diffusion-n and --sweep-n must be at least {BATCH} (one batch)"
+            "--n, --diffusion-n, --sweep-n and --dpmpp-n must be at least {BATCH} (one batch)"
         ));
+    }
+    if opts.merge && opts.rows.is_none() {
+        return Err("--merge goes with --rows".into());
     }
     if let Some(ids) = &opts.rows {
         let known: Vec<String> = rows::specs(opts).into_iter().map(|s| s.id).collect();
@@ -134,17 +143,25 @@ pub fn eval(opts: &EvalOptions, command: String) -> Result<(), String> {
     for &dataset in &opts.datasets {
         boards.push(board::board(opts, dataset)?);
     }
-    if opts.rows.is_some() {
+    if opts.rows.is_some() && !opts.merge {
         eprintln!("--rows: printed only; models/scoreboard.json is left as it was");
         return Ok(());
     }
     let path = opts.models_dir.join("scoreboard.json");
-    // Boards of datasets not evaluated this time are kept from the previous file.
-    if let Ok(old) = std::fs::read_to_string(&path)
-        .map_err(|e| e.to_string())
+    let old = std::fs::read_to_string(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))
         .and_then(|s| Scoreboard::parse(&s))
-        && old.seed == opts.seed
-    {
+        .and_then(|old| match old.seed == opts.seed {
+            true => Ok(old),
+            false => Err(format!("{} is of seed {}", path.display(), old.seed)),
+        });
+    let mut command = command;
+    if opts.merge {
+        let old = old.map_err(|e| format!("--merge: {e}"))?;
+        command = format!("{}; {command}", old.command);
+        boards = merged(opts, old.datasets, boards)?;
+    } else if let Ok(old) = old {
+        // Boards of datasets not evaluated this time are kept from the previous file.
         for b in old.datasets {
             if !boards.iter().any(|n| n.dataset == b.dataset) {
                 boards.push(b);
@@ -184,6 +201,36 @@ pub fn eval(opts: &EvalOptions, command: String) -> Result<(), String> {
     plots::write_all(&board, &opts.models_dir)
 }
 
+/// `--merge`: the measured rows of `boards` written into the `old` boards in place of the rows of the same
+/// id, in table order; every other row and board kept. The weights must be those `old` was computed from.
+fn merged(
+    opts: &EvalOptions,
+    mut old: Vec<Board>,
+    boards: Vec<Board>,
+) -> Result<Vec<Board>, String> {
+    let order: Vec<String> = rows::specs(opts).into_iter().map(|s| s.id).collect();
+    let at = |r: &Row| order.iter().position(|id| *id == r.id);
+    for new in boards {
+        let Some(b) = old.iter_mut().find(|b| b.dataset == new.dataset) else {
+            return Err(format!(
+                "--merge: scoreboard.json has no {} board",
+                new.dataset
+            ));
+        };
+        if b.models != new.models || b.classifier.fnv1a != new.classifier.fnv1a {
+            return Err(format!(
+                "--merge: {}'s weights changed since scoreboard.json was computed: run a full eval",
+                new.dataset
+            ));
+        }
+        b.rows.retain(|r| !new.rows.iter().any(|n| n.id == r.id));
+        b.rows.extend(new.rows);
+        // Stable: rows the table no longer has keep their place at the end.
+        b.rows.sort_by_key(|r| at(r).unwrap_or(order.len()));
+    }
+    Ok(old)
+}
+
 /// Replaces the "Scoreboard" section of a model card (the last one) with the model's rows.
 fn update_card(card: &Path, b: &Board, model: &str) -> Result<(), String> {
     let text = std::fs::read_to_string(card).map_err(|e| format!("{}: {e}", card.display()))?;
@@ -215,4 +262,65 @@ pub fn default_cache_dir() -> PathBuf {
         .map(Path::to_path_buf)
         .unwrap_or_default()
         .join("eval")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scoreboard::Conditional;
+
+    #[test]
+    fn merge_puts_rows_in_place_and_in_table_order() {
+        let json = std::fs::read_to_string("models/scoreboard.json").unwrap();
+        let old = Scoreboard::parse(&json).unwrap().datasets;
+        let opts = EvalOptions {
+            datasets: DatasetKind::ALL.to_vec(),
+            n: BATCH,
+            diffusion_n: BATCH,
+            sweep_n: BATCH,
+            dpmpp_n: BATCH,
+            seed: 0,
+            rows: None,
+            merge: true,
+            models_dir: PathBuf::new(),
+            cache_dir: PathBuf::new(),
+        };
+        let row = |id: &str| old[1].rows.iter().find(|r| r.id == id).unwrap().clone();
+        let gan = row("gan");
+        let mut new = old[1].clone();
+        new.rows = vec![
+            Row {
+                id: "diffusion-dpmpp-15".into(),
+                sweep: Some("dpmpp".into()),
+                ..row("diffusion")
+            },
+            Row {
+                conditional: Conditional {
+                    fid: 9.0,
+                    ..gan.conditional.clone()
+                },
+                ..gan
+            },
+        ];
+        let out = merged(&opts, old.clone(), vec![new.clone()]).unwrap();
+        assert_eq!(out[0], old[0], "the other dataset's board is kept");
+        let ids: Vec<&str> = out[1].rows.iter().map(|r| r.id.as_str()).collect();
+        let table: Vec<String> = rows::specs(&opts).into_iter().map(|s| s.id).collect();
+        let in_table: Vec<&str> = table
+            .iter()
+            .map(String::as_str)
+            .filter(|id| ids.contains(id))
+            .collect();
+        assert_eq!(ids, in_table);
+        assert!(ids.contains(&"diffusion-dpmpp-15") && ids.len() >= old[1].rows.len());
+        assert_eq!(
+            out[1].rows[ids.iter().position(|id| *id == "gan").unwrap()]
+                .conditional
+                .fid,
+            9.0
+        );
+        // Rows of other weights are refused.
+        new.models[0].fnv1a = "0".repeat(16);
+        assert!(merged(&opts, old, vec![new]).is_err());
+    }
 }

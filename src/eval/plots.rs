@@ -1,14 +1,16 @@
 //! The scoreboard's plots as SVG, one panel per dataset, stacked so that each stays readable on a phone:
-//! precision against recall of every row, FID against the number of diffusion steps, and the
-//! predicted-class histograms of the unconditional samples.
+//! precision against recall of every row, FID against the number of diffusion steps (a line per sampler),
+//! and the predicted-class histograms of the unconditional samples.
 
+mod fid_steps;
 mod precision_recall;
 
 use super::scoreboard::{Board, Row, Scoreboard};
 use crate::chart::{self, Area, Axis, INK, Labels, MUTED, SMALL, TEXT, fail, family_color, font};
 use crate::data::CLASSES;
+use fid_steps::fid_steps;
 use plotters::prelude::*;
-use precision_recall::{knob_text, precision_recall};
+use precision_recall::precision_recall;
 use std::path::Path;
 
 /// The plots' files, in the order of [`svgs`].
@@ -30,7 +32,7 @@ pub fn write_all(board: &Scoreboard, dir: &Path) -> Result<(), String> {
 pub fn svgs(board: &Scoreboard) -> Result<[String; 3], String> {
     Ok([
         panels(board, 480, precision_recall)?,
-        panels(board, 400, fid_steps)?,
+        panels(board, 440, fid_steps)?,
         panels(board, 470, classes)?,
     ])
 }
@@ -51,89 +53,71 @@ fn panels(
     })
 }
 
-fn fid_steps(root: &Area, area: &Area, b: &Board) -> Result<(), String> {
-    let rows: Vec<(f64, &Row)> = b
-        .rows
-        .iter()
-        .filter(|r| r.sweep.as_deref() == Some("steps"))
-        .filter_map(|r| Some((r.knobs.get("steps")?.as_f64()?, r)))
-        .collect();
-    let fid = |r: &Row| (r.conditional.fid, r.conditional.fid_se);
-    let top = rows
-        .iter()
-        .map(|(_, r)| fid(r).0 + fid(r).1)
-        .fold(1.0, f64::max)
-        * 1.15;
-    let (lo, hi) = rows
-        .iter()
-        .fold((f64::INFINITY, 0.0f64), |(lo, hi), (s, _)| {
-            (lo.min(*s), hi.max(*s))
-        });
-    let x = if lo <= hi {
-        lo / 1.6..hi * 1.6
-    } else {
-        5.0..2000.0
-    };
-    let title = format!("{}: diffusion FID against steps", b.dataset);
-    let mut c = chart::chart(
-        area,
-        (&title, chart::TITLE),
-        chart::ROOM,
-        x.log_scale(),
-        0.0..top,
-    )?;
-    let x_axis = Axis {
-        desc: "sampling steps (DDIM; DDPM at 1000)",
-        labels: 4,
-        format: &|v| format!("{v:.0}"),
-    };
-    chart::axes(
-        &mut c,
-        x_axis,
-        Axis {
-            desc: "FID ± SE (lower is better)",
-            labels: 6,
-            format: &|v| format!("{v:.0}"),
-        },
-    )?;
-    let color = family_color("diffusion");
-    let ddim: Vec<(f64, f64)> = rows
-        .iter()
-        .filter(|(_, r)| knob_text(r, "steps") != "ddpm")
-        .map(|(s, r)| (*s, fid(r).0))
-        .collect();
-    c.draw_series(LineSeries::new(ddim.iter().copied(), color.stroke_width(2)))
-        .map_err(fail)?;
-    let mut labels = Labels::new(&c);
-    labels.block_line(&ddim.iter().map(|p| c.backend_coord(p)).collect::<Vec<_>>());
-    for (s, r) in &rows {
-        let (f, se) = fid(r);
-        c.draw_series([PathElement::new(
-            vec![(*s, f - se), (*s, f + se)],
-            color.stroke_width(2),
-        )])
-        .map_err(fail)?;
-        c.draw_series([TriangleMarker::new((*s, f), 7, color.filled())])
-            .map_err(fail)?;
-        let (px, py) = c.backend_coord(&(*s, f));
-        labels.block([
-            px - 7,
-            c.backend_coord(&(*s, f + se)).1,
-            px + 7,
-            c.backend_coord(&(*s, f - se)).1.max(py + 7),
-        ]);
+/// DPM-Solver++ rows' colour, apart from the DDIM rows of the diffusion family's green.
+const DPMPP: RGBColor = RGBColor(148, 103, 189);
+
+/// A row's colour: its family's, DPM-Solver++ rows in their own.
+fn row_color(row: &Row) -> RGBColor {
+    match row.knobs.get("sampler").and_then(|v| v.as_str()) {
+        Some("dpmpp") => DPMPP,
+        _ => family_color(&row.model),
     }
-    for (s, r) in &rows {
-        let text = match knob_text(r, "steps").as_str() {
-            "ddpm" => format!("ddpm {:.1}", fid(r).0),
-            _ => format!("{:.1}", fid(r).0),
-        };
-        labels.draw(
-            root,
-            c.backend_coord(&(*s, fid(r).0)),
-            &text,
-            &font(SMALL, INK),
-        )?;
+}
+
+/// A legend entry: a triangle or a dot in `color`, on a short line where `line`.
+#[derive(Clone)]
+struct Key {
+    text: String,
+    color: RGBColor,
+    triangle: bool,
+    line: bool,
+}
+
+/// A legend in the first corner of the plot (top right, bottom right, bottom left, top left) clear of
+/// everything `labels` keeps labels off; the bottom left if none is.
+fn legend(root: &Area, labels: &mut Labels, keys: &[Key]) -> Result<(), String> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    const LINE: i32 = 26;
+    let w = 48
+        + keys
+            .iter()
+            .map(|k| chart::text_width(&k.text, SMALL))
+            .max()
+            .unwrap_or(0);
+    let h = 8 + LINE * keys.len() as i32;
+    let [l, t, r, b] = labels.bounds();
+    let corners = [
+        (r - w - 8, t + 8),
+        (r - w - 8, b - h - 8),
+        (l + 8, b - h - 8),
+        (l + 8, t + 8),
+    ];
+    let boxes = corners.map(|(x, y)| [x, y, x + w, y + h]);
+    let at = boxes
+        .into_iter()
+        .find(|r| labels.is_free(r))
+        .unwrap_or(boxes[2]);
+    labels.block(at);
+    let frame = Rectangle::new([(at[0], at[1]), (at[2], at[3])], WHITE.mix(0.85).filled());
+    root.draw(&frame).map_err(fail)?;
+    for (i, key) in keys.iter().enumerate() {
+        let y = at[1] + 4 + LINE / 2 + LINE * i as i32;
+        if key.line {
+            root.draw(&PathElement::new(
+                vec![(at[0] + 6, y), (at[0] + 36, y)],
+                key.color.stroke_width(2),
+            ))
+            .map_err(fail)?;
+        }
+        match key.triangle {
+            true => root.draw(&TriangleMarker::new((at[0] + 21, y), 6, key.color.filled())),
+            false => root.draw(&Circle::new((at[0] + 21, y), 4, key.color.filled())),
+        }
+        .map_err(fail)?;
+        root.draw_text(&key.text, &font(SMALL, INK), (at[0] + 44, y))
+            .map_err(fail)?;
     }
     Ok(())
 }
@@ -221,7 +205,7 @@ mod tests {
 
     #[test]
     fn every_plot_scales_and_names_its_axes() {
-        let [pr, steps, classes] = svgs(&shipped()).unwrap();
+        let [pr, _, classes] = svgs(&shipped()).unwrap();
         let pr_axes = ["recall (diversity) →", "precision (fidelity) →"];
         assert_texts(
             &pr,
@@ -234,17 +218,6 @@ mod tests {
             ]
             .concat(),
         );
-        let texts = assert_texts(
-            &steps,
-            &[
-                "FID ± SE (lower is better)",
-                "sampling steps (DDIM; DDPM at 1000)",
-                "10",
-                "100",
-                "1000",
-            ],
-        );
-        assert!(texts.iter().any(|t| t.starts_with("ddpm ")), "{texts:?}");
         let rows = ["train", "noise", "class-means", "gan", "vae", "diffusion"];
         assert_texts(
             &classes,

@@ -1,5 +1,6 @@
 //! The rows of a dataset's board: where each row's images come from and how many it samples.
 
+use super::scoreboard::swept_knob;
 use super::{DIFFUSION_UNCONDITIONAL_N, EvalOptions};
 use crate::generate::Options;
 use crate::knob::Knob;
@@ -32,8 +33,8 @@ pub(super) struct Spec {
     pub(super) source: Source,
     /// Samples of the conditional set.
     pub(super) n: usize,
-    /// Samples of the unconditional set, if the row has one (the guidance and steps sweeps don't: guidance
-    /// has no effect without a class, and the steps sweep is costly enough).
+    /// Samples of the unconditional set, if the row has one (the diffusion sweeps don't: guidance has no
+    /// effect without a class, and the steps sweeps are costly enough).
     pub(super) unconditional_n: Option<usize>,
 }
 
@@ -76,7 +77,7 @@ pub(super) fn specs(opts: &EvalOptions) -> Vec<Spec> {
         let knobs = family_knobs(family, &o);
         let id = match sweep {
             None => family.name().to_string(),
-            Some(s) => format!("{family}-{s}-{}", knob_text(&knobs[s])),
+            Some(s) => format!("{family}-{s}-{}", knob_text(&knobs[swept_knob(s)])),
         };
         let label = knobs
             .iter()
@@ -155,6 +156,26 @@ pub(super) fn specs(opts: &EvalOptions) -> Vec<Spec> {
             Some("guidance"),
             ddim(d.diffusion.steps.get(), guidance),
             opts.sweep_n,
+            None,
+        ));
+    }
+    // DPM-Solver++(2M) at the main row's other knobs (DDIM 50's guidance, conditional): its rows compare
+    // with the main row, not with the unguided steps sweep, and have their own n so that their error bars
+    // can tell them from it.
+    for steps in [10, 15, 20, 25] {
+        let o = Options {
+            diffusion: SampleOptions {
+                sampler: Sampler::Dpmpp,
+                steps: Steps::constant(steps),
+                ..d.diffusion
+            },
+            ..d
+        };
+        rows.push(model(
+            Family::Diffusion,
+            Some("dpmpp"),
+            o,
+            opts.dpmpp_n,
             None,
         ));
     }

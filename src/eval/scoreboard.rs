@@ -8,7 +8,8 @@
 //! Weights    { file: string, fnv1a: 16 hex digits (64-bit FNV-1a of the file's bytes), step: int,
 //!              params: int, test_accuracy: number (classifier only, optional) }
 //! Row        { id: string (unique per board), label: string, model: "gan" | "vae" | "diffusion" | "reference",
-//!              sweep: optional "truncation" | "temperature" | "steps" | "guidance",
+//!              sweep: optional "truncation" | "temperature" | "steps" | "guidance" | "dpmpp" (DPM-Solver++ at the
+//!                     main row's other knobs, its steps swept; every other sweep is named after its knob),
 //!              knobs: { name: number | string } (the page's names: truncation, temperature, sampler, steps, eta, guidance),
 //!              conditional: Conditional, unconditional: optional Unconditional, speed: optional Speed }
 //! Conditional   { n, fid, fid_se, precision, recall, accuracy }   n samples, class i mod 10 for sample i
@@ -113,7 +114,22 @@ pub struct Speed {
 }
 
 const MODELS: [&str; 4] = ["gan", "vae", "diffusion", "reference"];
-const SWEEPS: [&str; 4] = ["truncation", "temperature", "steps", "guidance"];
+/// Every sweep and the knob it sweeps.
+const SWEEPS: [(&str, &str); 5] = [
+    ("truncation", "truncation"),
+    ("temperature", "temperature"),
+    ("steps", "steps"),
+    ("guidance", "guidance"),
+    ("dpmpp", "steps"),
+];
+
+/// The knob a sweep varies: `steps` for the `dpmpp` sweep, the sweep's own name for the others.
+pub fn swept_knob(sweep: &str) -> &str {
+    SWEEPS
+        .iter()
+        .find(|(s, _)| *s == sweep)
+        .map_or(sweep, |(_, knob)| knob)
+}
 
 impl Scoreboard {
     /// Parses and checks a scoreboard: the schema above plus the value ranges.
@@ -155,7 +171,7 @@ impl Scoreboard {
                     return Err(at(&format!("unknown model {}", row.model)));
                 }
                 if let Some(s) = &row.sweep
-                    && !SWEEPS.contains(&s.as_str())
+                    && !SWEEPS.iter().any(|(sweep, _)| sweep == s)
                 {
                     return Err(at(&format!("unknown sweep {s}")));
                 }

@@ -1,10 +1,9 @@
-//! Precision against recall of every row: sweeps joined in their family's colour and listed in a legend,
-//! main and reference rows named beside their points.
+//! Precision against recall of every row: sweeps joined in their family's colour (DPM-Solver++ in its own)
+//! and listed in a legend, main and reference rows named beside their points.
 
-use crate::chart::{
-    self, Area, Axis, Chart, INK, Labels, MUTED, SMALL, TEXT, fail, family_color, font,
-};
-use crate::eval::scoreboard::{Board, Row};
+use super::{Key, legend, row_color};
+use crate::chart::{self, Area, Axis, Chart, Labels, MUTED, SMALL, TEXT, fail, family_color, font};
+use crate::eval::scoreboard::{Board, Row, swept_knob};
 use plotters::prelude::*;
 
 /// A row's point: (recall, precision).
@@ -12,25 +11,36 @@ fn pr(row: &Row) -> (f64, f64) {
     (row.conditional.recall, row.conditional.precision)
 }
 
-/// Rows of one knob swept, in order.
+/// Rows of one sweep, in order.
 struct Sweep<'a> {
     model: &'a str,
+    name: &'a str,
+    /// The knob it varies (`steps` for the `dpmpp` sweep).
     knob: &'a str,
     rows: Vec<&'a Row>,
 }
 
 impl Sweep<'_> {
-    /// The steps sweep is drawn in triangles, apart from the guidance sweep of the same colour.
+    /// The steps sweeps are drawn in triangles, apart from the guidance sweep of the same colour.
     fn triangle(&self) -> bool {
         self.knob == "steps"
     }
 
+    fn color(&self) -> RGBColor {
+        self.rows
+            .last()
+            .map_or(family_color(self.model), |r| row_color(r))
+    }
+
     fn legend(&self) -> String {
         let value = |r: Option<&&Row>| r.map(|r| knob_text(r, self.knob)).unwrap_or_default();
+        let what = match self.name == self.knob {
+            true => self.knob.to_string(),
+            false => format!("{} {}", self.name, self.knob),
+        };
         format!(
-            "{} {}: {} → {}",
+            "{} {what}: {} → {}",
             self.model,
-            self.knob,
             value(self.rows.first()),
             value(self.rows.last())
         )
@@ -38,7 +48,7 @@ impl Sweep<'_> {
 }
 
 /// A row's value of `knob`, or `ddpm` for the DDPM sampler.
-pub fn knob_text(row: &Row, knob: &str) -> String {
+fn knob_text(row: &Row, knob: &str) -> String {
     if row.knobs.get("sampler").and_then(|v| v.as_str()) == Some("ddpm") {
         return "ddpm".into();
     }
@@ -53,17 +63,18 @@ pub fn knob_text(row: &Row, knob: &str) -> String {
 fn sweeps(b: &Board) -> Vec<Sweep<'_>> {
     let mut out: Vec<Sweep> = Vec::new();
     for row in &b.rows {
-        let Some(knob) = row.sweep.as_deref() else {
+        let Some(name) = row.sweep.as_deref() else {
             continue;
         };
         match out
             .iter_mut()
-            .find(|s| s.knob == knob && s.model == row.model)
+            .find(|s| s.name == name && s.model == row.model)
         {
             Some(s) => s.rows.push(row),
             None => out.push(Sweep {
                 model: &row.model,
-                knob,
+                name,
+                knob: swept_knob(name),
                 rows: vec![row],
             }),
         }
@@ -138,7 +149,7 @@ pub fn precision_recall(root: &Area, area: &Area, b: &Board) -> Result<(), Strin
     let mut labels = Labels::new(&c);
     // The steps sweep goes back and forth within its points' error: its points are left unjoined.
     for s in sweeps.iter().filter(|s| !s.triangle()) {
-        let line = family_color(s.model).mix(0.7).stroke_width(2);
+        let line = s.color().mix(0.7).stroke_width(2);
         c.draw_series(LineSeries::new(s.rows.iter().map(|r| pr(r)), line))
             .map_err(fail)?;
         labels.block_line(
@@ -155,12 +166,21 @@ pub fn precision_recall(root: &Area, area: &Area, b: &Board) -> Result<(), Strin
             &mut c,
             pr(row),
             r,
-            row.sweep.as_deref() == Some("steps"),
-            family_color(&row.model),
+            row.sweep.as_deref().map(swept_knob) == Some("steps"),
+            row_color(row),
         )?;
         labels.block_point(c.backend_coord(&pr(row)), r + 1);
     }
-    legend(root, &mut labels, &sweeps)?;
+    let keys: Vec<Key> = sweeps
+        .iter()
+        .map(|s| Key {
+            text: s.legend(),
+            color: s.color(),
+            triangle: s.triangle(),
+            line: !s.triangle(),
+        })
+        .collect();
+    legend(root, &mut labels, &keys)?;
     // Main and reference rows are named beside their points; a sweep's last point gets its knob's value.
     for row in shown.iter().filter(|r| r.sweep.is_none()) {
         labels.draw(
@@ -172,7 +192,7 @@ pub fn precision_recall(root: &Area, area: &Area, b: &Board) -> Result<(), Strin
     }
     for s in &sweeps {
         if let Some(last) = s.rows.last().filter(|r| shown.contains(r)) {
-            let style = font(SMALL, family_color(s.model));
+            let style = font(SMALL, s.color());
             labels.draw(
                 root,
                 c.backend_coord(&pr(last)),
@@ -193,57 +213,6 @@ pub fn precision_recall(root: &Area, area: &Area, b: &Board) -> Result<(), Strin
     Ok(())
 }
 
-/// The sweeps' legend, in the first corner of the plot (top right, bottom right, bottom left, top left)
-/// clear of every marker; the bottom left if none is.
-fn legend(root: &Area, labels: &mut Labels, sweeps: &[Sweep]) -> Result<(), String> {
-    if sweeps.is_empty() {
-        return Ok(());
-    }
-    const LINE: i32 = 26;
-    let texts: Vec<String> = sweeps.iter().map(Sweep::legend).collect();
-    let w = 48
-        + texts
-            .iter()
-            .map(|t| chart::text_width(t, SMALL))
-            .max()
-            .unwrap_or(0);
-    let h = 8 + LINE * sweeps.len() as i32;
-    let [l, t, r, b] = labels.bounds();
-    let corners = [
-        (r - w - 8, t + 8),
-        (r - w - 8, b - h - 8),
-        (l + 8, b - h - 8),
-        (l + 8, t + 8),
-    ];
-    let boxes = corners.map(|(x, y)| [x, y, x + w, y + h]);
-    let at = boxes
-        .into_iter()
-        .find(|r| labels.is_free(r))
-        .unwrap_or(boxes[2]);
-    labels.block(at);
-    let frame = Rectangle::new([(at[0], at[1]), (at[2], at[3])], WHITE.mix(0.85).filled());
-    root.draw(&frame).map_err(fail)?;
-    for (i, (s, text)) in sweeps.iter().zip(&texts).enumerate() {
-        let color = family_color(s.model);
-        let y = at[1] + 4 + LINE / 2 + LINE * i as i32;
-        if !s.triangle() {
-            root.draw(&PathElement::new(
-                vec![(at[0] + 6, y), (at[0] + 36, y)],
-                color.stroke_width(2),
-            ))
-            .map_err(fail)?;
-        }
-        match s.triangle() {
-            true => root.draw(&TriangleMarker::new((at[0] + 21, y), 6, color.filled())),
-            false => root.draw(&Circle::new((at[0] + 21, y), 4, color.filled())),
-        }
-        .map_err(fail)?;
-        root.draw_text(text, &font(SMALL, INK), (at[0] + 44, y))
-            .map_err(fail)?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::{svgs, tests::shipped};
@@ -256,6 +225,7 @@ mod tests {
             "vae temperature: 1.0 → 0.8",
             "diffusion steps: 10 → ddpm",
             "diffusion guidance: 0.0 → 3.0",
+            "diffusion dpmpp steps: 10 → 25",
         ];
         let texts = assert_texts(&svgs(&shipped()).unwrap()[0], &legend);
         for id in ["train", "gan", "vae", "diffusion"] {
