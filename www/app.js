@@ -3,15 +3,7 @@
 // options in and bytes out, and draws them with the helpers of ui.js (loaded before it).
 'use strict';
 
-const CLASS_NAMES = {
-  mnist: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
-  fashion: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
-};
-const DATASET_NAMES = { mnist: 'MNIST digits', fashion: 'Fashion-MNIST' };
-const FAMILIES = ['gan', 'vae', 'diffusion'];
-const VIEWS = ['play', 'compare', 'speed'];
 const BACKEND_NAMES = { webgpu: 'WebGPU', cpu: 'CPU' };
-const OPTION_KEYS = ['family', 'dataset', 'class', 'seed', 'n', 'truncation', 'temperature', 'sampler', 'steps', 'eta', 'guidance'];
 // Notice sources of the family panels: they go when a family switch hides their panel.
 const PANEL_NOTICES = ['gan-walk', 'diffusion-walk', 'vae', 'encode', 'vae-ends', 'forward', 'inpaint', 'img2img', 'frame'];
 // Errors of a WebGPU engine whose text says this mean the GPU went away: the page moves to the CPU.
@@ -23,6 +15,34 @@ const wasmReady = new Promise((resolve) => {
 });
 
 let bindings = null; // the wasm module's exports, once loaded
+// The wasm module's vocabulary (src/vocabulary.rs: families, datasets, class names, option names, ranges,
+// defaults, model files), read once at start: none of it is repeated here.
+let vocab = null;
+
+function datasetOf(name) {
+  return vocab.datasets.find((d) => d.name === name);
+}
+
+function classNames(dataset) {
+  return datasetOf(dataset).classes;
+}
+
+/// The controls take their ranges from the vocabulary; a slider with `data-span` shows only up to that
+/// (a link's larger value still widens it, see setRange).
+function applyVocabulary() {
+  for (const [name, range] of Object.entries(vocab.ranges)) {
+    const input = document.querySelector(`input[name="${name}"]`);
+    if (!input) continue;
+    input.min = String(range.min);
+    input.max = String(Math.min(range.max, Number(input.dataset.span ?? Infinity)));
+  }
+  for (const [select, names] of [[f.family, vocab.families], [f.dataset, vocab.datasets.map((d) => d.name)], [f.sampler, vocab.samplers]]) {
+    const missing = [...select.options].map((o) => o.value).filter((v) => !names.includes(v));
+    if (missing.length) throw new Error(`the page offers ${missing.join(', ')}, which this build of the engine lacks`);
+  }
+  setClassOptions();
+  form.classList.remove('starting');
+}
 let ready = null; // promise of {backend, adapter}: the first engine is up
 let form = null;
 let f = null; // form.elements: the controls by name
@@ -99,7 +119,7 @@ async function readBody(response, onProgress) {
 
 function fetchModel(key) {
   if (!modelBytes.has(key)) {
-    const url = `models/${key}.bpk`;
+    const url = `models/${vocab.models[key]}`;
     const p = (async () => {
       showLoading(key, `loading ${key} weights…`);
       try {
@@ -135,7 +155,7 @@ function ensureLoaded(e, key) {
 
 /// The models the current view needs first: fetched at start, before anyone asks.
 function neededModels() {
-  const families = view === 'compare' ? FAMILIES : view === 'play' ? [f.family.value] : [];
+  const families = view === 'compare' ? vocab.families : view === 'play' ? [f.family.value] : [];
   return families.map((family) => `${family}-${f.dataset.value}`);
 }
 
@@ -143,7 +163,7 @@ function neededModels() {
 const testSets = new Map();
 function testImages(dataset) {
   if (!testSets.has(dataset)) {
-    const url = `models/test-${dataset}.bin`;
+    const url = `models/${datasetOf(dataset).picks}`;
     const p = fetch(url).then(async (r) => {
       if (!r.ok) throw new Error(`can't fetch ${url} (HTTP ${r.status})`);
       const bytes = new Uint8Array(await r.arrayBuffer());
@@ -536,7 +556,7 @@ function syncLink() {
 
 function setClassOptions() {
   const keep = f.class.value;
-  const names = CLASS_NAMES[f.dataset.value];
+  const names = classNames(f.dataset.value);
   const label = (name, i) => (name === String(i) ? name : `${i}: ${name}`);
   f.class.replaceChildren(new Option('none (unconditional)', 'none'), ...names.map((name, i) => new Option(label(name, i), String(i))));
   f.class.value = keep;
@@ -562,7 +582,7 @@ function syncControls() {
 function setView(name) {
   view = name;
   for (const tab of document.querySelectorAll('[role=tab]')) tab.setAttribute('aria-selected', String(tab.dataset.view === name));
-  for (const v of VIEWS) $(`#view-${v}`).hidden = v !== name;
+  for (const v of vocab.views) $(`#view-${v}`).hidden = v !== name;
   syncControls();
 }
 
@@ -890,7 +910,7 @@ let compareKey = null; // the settings the compare canvases show
 let scoreboard = null; // promise of models/scoreboard.json
 
 function compareSettings() {
-  return JSON.stringify(FAMILIES.map(optionsFor));
+  return JSON.stringify(vocab.families.map(optionsFor));
 }
 
 async function runCompare() {
@@ -901,7 +921,7 @@ async function runCompare() {
   cancel.disabled = false;
   cancel.onclick = () => token.cancel();
   try {
-    for (const family of FAMILIES) {
+    for (const family of vocab.families) {
       const opts = optionsFor(family);
       const time = $(`#compare-${family}-time`);
       time.textContent = 'generating…';
@@ -924,7 +944,7 @@ async function runCompare() {
     }
   } catch (e) {
     compareKey = null;
-    for (const family of FAMILIES) {
+    for (const family of vocab.families) {
       const time = $(`#compare-${family}-time`);
       if (!time.textContent.includes('samples in')) time.textContent = e instanceof Cancelled ? 'cancelled' : 'failed';
     }
@@ -956,7 +976,7 @@ function showScoreboard() {
 async function renderScoreboard() {
   const dataset = f.dataset.value;
   const status = $('#scoreboard-status');
-  $('#scoreboard-dataset').textContent = DATASET_NAMES[dataset];
+  $('#scoreboard-dataset').textContent = datasetOf(dataset).title;
   let data, board;
   try {
     data = await loadScoreboard();
@@ -1000,7 +1020,7 @@ async function renderScoreboard() {
   // The models' histograms and the real images' for reference, on one scale so heights compare.
   const rows = board.rows.filter((r) => r.unconditional && (r.model !== 'reference' || r.id === 'train'));
   const max = Math.max(0.2, ...rows.flatMap((r) => r.unconditional.histogram));
-  const names = CLASS_NAMES[dataset];
+  const names = classNames(dataset);
   $('#histogram-classes').textContent = names.every((name, i) => name === String(i)) ? 'classes: the digits 0–9' : `classes: ${names.map((name, i) => `${i} ${name}`).join(' · ')}`;
   $('#histograms').replaceChildren(
     ...rows.map((r) => {
@@ -1014,13 +1034,13 @@ async function renderScoreboard() {
 
 // --- speed ---------------------------------------------------------------------------------------------
 
-const BENCH_DEFAULTS = {
-  families: FAMILIES,
+const benchDefaults = () => ({
+  families: vocab.families,
   batches: [1, 16, 64],
   diffusion: [{ sampler: 'ddim', steps: 10 }, { sampler: 'dpmpp', steps: 10 }, { sampler: 'ddim', steps: 50 }, { sampler: 'ddpm' }],
   repeats: 3,
-  dataset: 'mnist',
-};
+  dataset: vocab.defaults.dataset,
+});
 const BENCH_KEYS = ['backend', 'workers', 'families', 'batches', 'diffusion', 'repeats', 'dataset'];
 const DIFFUSION_KEYS = ['sampler', 'steps', 'eta', 'guidance'];
 const benchLock = makeLock(); // one benchmark at a time, so timings never overlap
@@ -1028,15 +1048,15 @@ const speedRows = []; // every result so far, with its backend and adapter
 let benchPanelPlan = [];
 
 function configName(knobs) {
-  // DDPM has no steps to look up (the speed panel names its rows before the wasm module is loaded).
-  const steps = () => knobs.steps ?? bindings.decodeLink('').state.steps;
+  // DDPM always takes every step; the others name theirs or the default.
+  const steps = () => knobs.steps ?? vocab.defaults.steps;
   const base = knobs.sampler === 'ddpm' ? 'DDPM 1000' : `${knobs.sampler === 'dpmpp' ? 'DPM-Solver++' : 'DDIM'} ${steps()}`;
   const extra = ['eta', 'guidance'].filter((k) => k in knobs).map((k) => `${k} ${knobs[k]}`);
   return extra.length ? `${base} (${extra.join(', ')})` : base;
 }
 
-/// The rows to time: GAN and VAE at every batch; each diffusion config at batch 1 and DDIM 10 at the
-/// larger batches.
+/// The rows to time: GAN and VAE at every batch; each diffusion config at batch 1, DDIM 10 at the
+/// larger batches, and the page's default diffusion grid with a class.
 function benchPlan({ families, batches, diffusion }) {
   const plan = [];
   for (const family of families) {
@@ -1046,6 +1066,9 @@ function benchPlan({ families, batches, diffusion }) {
     }
     for (const knobs of diffusion) plan.push({ family, config: configName(knobs), batch: 1, knobs });
     for (const batch of batches.filter((b) => b !== 1)) plan.push({ family, config: 'DDIM 10', batch, knobs: { sampler: 'ddim', steps: 10 } });
+    // The page's default grid with a class chosen (guidance on: two passes a step).
+    const grid = vocab.defaults.n;
+    plan.push({ family, config: `${configName({ sampler: vocab.defaults.sampler })}, class 3`, batch: grid, knobs: { class: 3 } });
   }
   return plan;
 }
@@ -1057,8 +1080,8 @@ function checkBenchOptions(o) {
   if (typeof o !== 'object' || o === null) fail('opts must be an object');
   for (const k of Object.keys(o)) if (!BENCH_KEYS.includes(k)) fail(`unknown option "${k}" (known: ${BENCH_KEYS.join(', ')})`);
   if ('backend' in o && !(o.backend in BACKEND_NAMES)) fail(`backend must be webgpu or cpu, got ${JSON.stringify(o.backend)}`);
-  if ('dataset' in o && !(o.dataset in CLASS_NAMES)) fail(`dataset must be mnist or fashion, got ${JSON.stringify(o.dataset)}`);
-  if ('families' in o && !(Array.isArray(o.families) && o.families.every((x) => FAMILIES.includes(x)))) fail('families must be a list of gan, vae, diffusion');
+  if ('dataset' in o && !datasetOf(o.dataset)) fail(`dataset must be one of ${vocab.datasets.map((d) => d.name).join(', ')}, got ${JSON.stringify(o.dataset)}`);
+  if ('families' in o && !(Array.isArray(o.families) && o.families.every((x) => vocab.families.includes(x)))) fail(`families must be a list of ${vocab.families.join(', ')}`);
   if ('batches' in o && !(Array.isArray(o.batches) && o.batches.every((b) => Number.isInteger(b) && b >= 1 && b <= 64))) fail('batches must be a list of whole numbers 1–64');
   if ('repeats' in o && !(Number.isInteger(o.repeats) && o.repeats >= 1 && o.repeats <= 20)) fail('repeats must be a whole number 1–20');
   if ('workers' in o) checkWorkers(o.workers, 'bench');
@@ -1129,7 +1152,7 @@ function runBench(plan, { backend, workers, repeats, dataset }) {
 async function bench(opts = {}) {
   checkBenchOptions(opts);
   await ready;
-  const o = { ...BENCH_DEFAULTS, backend: engine.backend, workers: cpuWorkers, ...opts };
+  const o = { ...benchDefaults(), backend: engine.backend, workers: cpuWorkers, ...opts };
   return runBench(benchPlan(o), o);
 }
 
@@ -1146,7 +1169,7 @@ function drawSpeedChart() {
 }
 
 function setUpSpeedPanel() {
-  benchPanelPlan = benchPlan(BENCH_DEFAULTS);
+  benchPanelPlan = benchPlan(benchDefaults());
   $('#bench-rows').append(
     ...benchPanelPlan.map((item, i) =>
       h('label', {}, h('input', { type: 'checkbox', checked: item.config !== 'DDPM 1000', value: String(i) }), `${item.family} · ${item.config} · batch ${item.batch}`),
@@ -1171,7 +1194,7 @@ function setUpSpeedPanel() {
 function checkOptions(opts, what) {
   if (typeof opts !== 'object' || opts === null) throw new Error(`${what}: opts must be an object`);
   for (const k of Object.keys(opts)) {
-    if (!OPTION_KEYS.includes(k)) throw new Error(`unknown option "${k}" (known: ${OPTION_KEYS.join(', ')})`);
+    if (!vocab.options.includes(k)) throw new Error(`unknown option "${k}" (known: ${vocab.options.join(', ')})`);
   }
 }
 
@@ -1185,10 +1208,10 @@ function bytes784(x, name) {
 /// Calls `fn(wasm, opts)` on the model that `opts` names (family and dataset defaulted as links default
 /// them); resolves to its answer with `ms` and `backend`.
 async function modelCall(opts, fn) {
-  const family = opts.family ?? 'diffusion';
-  const dataset = opts.dataset ?? 'mnist';
-  if (!FAMILIES.includes(family)) throw new Error(`unknown family "${family}" (gan, vae or diffusion)`);
-  if (!(dataset in CLASS_NAMES)) throw new Error(`unknown dataset "${dataset}" (mnist or fashion)`);
+  const family = opts.family ?? vocab.defaults.family;
+  const dataset = opts.dataset ?? vocab.defaults.dataset;
+  if (!vocab.families.includes(family)) throw new Error(`unknown family "${family}" (${vocab.families.join(', ')})`);
+  if (!datasetOf(dataset)) throw new Error(`unknown dataset "${dataset}" (${vocab.datasets.map((d) => d.name).join(', ')})`);
   const { out, ms, backend } = await engineCall([`${family}-${dataset}`], (w) => fn(w, { ...opts, family, dataset }));
   return { ...out, ms, backend };
 }
@@ -1262,7 +1285,6 @@ function registerServiceWorker() {
 function main() {
   form = $('#controls');
   f = form.elements;
-  setClassOptions();
   for (const name of ['truncation', 'temperature', 'steps', 'eta', 'guidance']) bindRange(f[name]);
   bindRange($('#forward-t'), { onInput: () => (forwardJob(), syncLink()) });
   bindRange($('#strength'), { onInput: syncLink });
@@ -1338,7 +1360,7 @@ function main() {
     pad.clear();
     encodeCurrent();
   });
-  const pickerOptions = { load: testImages, classNames: CLASS_NAMES };
+  const pickerOptions = { load: testImages, classNames: (dataset) => classNames(dataset) };
   vaePicker = new Picker($('#vae-picker'), 'vae-picker-', {
     ...pickerOptions,
     onPick: (_, byUser) => {
@@ -1394,14 +1416,16 @@ function main() {
   addDownload($('#forward'), () => fileName(`forward-t${$('#forward-t').value}`, 'diffusion'));
   addDownload($('#inpaint-result'), () => fileName('inpaint', 'diffusion'));
   addDownload($('#img2img-result'), () => fileName('img2img', 'diffusion'));
-  for (const family of FAMILIES) addDownload($(`#compare-${family}`), () => fileName('compare', family));
 
-  setUpSpeedPanel();
   syncControls();
 
   ready = track(
     (async () => {
       bindings = await wasmReady;
+      vocab = bindings.vocabulary();
+      applyVocabulary();
+      setUpSpeedPanel();
+      for (const family of vocab.families) addDownload($(`#compare-${family}`), () => fileName('compare', family));
       const { state, notices: linkNotices } = bindings.decodeLink(location.search);
       applyState(state);
       linkFrame = state.family === 'diffusion' ? state.frame : null;

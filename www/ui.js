@@ -420,7 +420,8 @@ class Sketch {
 // --- test-image picker ---------------------------------------------------------------------------------
 
 /// A strip of 10 real test images to choose from (the 10 of a class, or one per class), by click or by
-/// number. `load(dataset, cls)` must resolve to the dataset's 100 images (784 bytes each, class i/10).
+/// number. `load(dataset, cls)` must resolve to the dataset's 100 images (784 bytes each, class i/10);
+/// `classNames(dataset)` names its classes.
 class Picker {
   constructor(slot, prefix, { load, classNames, onPick }) {
     slot.append(fromTemplate('picker-template', prefix));
@@ -481,6 +482,6 @@ class Picker {
 
   describe() {
     const k = this.indices[this.selected];
-    return `test image ${k} (class ${Math.floor(k / 10)}: ${this.classNames[this.dataset][Math.floor(k / 10)]})`;
+    return `test image ${k} (class ${Math.floor(k / 10)}: ${this.classNames(this.dataset)[Math.floor(k / 10)]})`;
   }
 }

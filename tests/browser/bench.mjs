@@ -73,7 +73,7 @@ if (!existsSync(join(dist, 'index.html'))) fail(`no built page at ${dist}/index.
 const benchOpts = {
   ...(args.families ? { families: args.families } : {}),
   batches: args.batches,
-  diffusion: [{ sampler: 'ddim', steps: 10 }, { sampler: 'ddim', steps: 50 }, ...(args.ddpm ? [{ sampler: 'ddpm' }] : [])],
+  diffusion: [{ sampler: 'ddim', steps: 10 }, { sampler: 'ddim', steps: 50 }, { sampler: 'dpmpp', steps: 20 }, ...(args.ddpm ? [{ sampler: 'ddpm' }] : [])],
   repeats: args.repeats,
   dataset: args.dataset,
 };
