@@ -230,6 +230,13 @@ macro_rules! named_knob {
             }
         }
 
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let name = <String as serde::Deserialize>::deserialize(d)?;
+                Self::parse(&name).map_err(serde::de::Error::custom)
+            }
+        }
+
         impl $crate::knob::Knob for $ty {
             const NAME: &'static str = $name;
 

@@ -22,6 +22,7 @@ pub mod play;
 #[cfg(all(feature = "train", not(target_arch = "wasm32")))]
 pub mod progress;
 pub mod rng;
+pub mod speed;
 #[cfg(all(feature = "train", not(target_arch = "wasm32")))]
 pub mod train;
 pub mod vocabulary;

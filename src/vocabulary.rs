@@ -26,6 +26,7 @@ pub struct Dataset {
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Vocabulary {
     pub families: Vec<&'static str>,
     pub datasets: Vec<Dataset>,
@@ -39,6 +40,8 @@ pub struct Vocabulary {
     pub defaults: State,
     /// Shipped model files by key, e.g. `gan-mnist` → `gan-mnist.bpk`.
     pub models: BTreeMap<String, String>,
+    /// Most CPU workers a page runs (and a shared speed result names).
+    pub max_workers: usize,
 }
 
 impl Vocabulary {
@@ -77,6 +80,7 @@ impl Vocabulary {
             ranges: ranges.into_iter().collect(),
             defaults: State::default(),
             models,
+            max_workers: crate::speed::MAX_WORKERS,
         }
     }
 }

@@ -214,12 +214,11 @@ async function startingBackend() {
 }
 
 // CPU workers per engine: one per core, 1–8 (setBackend and bench take another count).
-const MAX_WORKERS = 8;
-let cpuWorkers = Math.min(MAX_WORKERS, Math.max(1, navigator.hardwareConcurrency || 1));
+let cpuWorkers = null; // set from the vocabulary's limit and navigator.hardwareConcurrency at start
 
 function checkWorkers(workers, what) {
-  if (!(Number.isInteger(workers) && workers >= 1 && workers <= MAX_WORKERS)) {
-    throw new Error(`${what}: workers must be a whole number 1–${MAX_WORKERS}, got ${JSON.stringify(workers)}`);
+  if (!(Number.isInteger(workers) && workers >= 1 && workers <= vocab.maxWorkers)) {
+    throw new Error(`${what}: workers must be a whole number 1–${vocab.maxWorkers}, got ${JSON.stringify(workers)}`);
   }
   return workers;
 }
@@ -544,11 +543,16 @@ function applyState(s) {
   syncControls();
 }
 
+/// The query of a link to the page: its state, and the speed result it shows from a link, if any.
+function linkQuery() {
+  return bindings.encodeLink(currentState()) + (sharedSpeed ? `&${bindings.encodeSpeedLink(sharedSpeed)}` : '');
+}
+
 /// Writes the current state into the address bar.
 function syncLink() {
   if (!bindings) return;
   try {
-    history.replaceState(history.state, '', location.pathname + bindings.encodeLink(currentState()) + location.hash);
+    history.replaceState(history.state, '', location.pathname + linkQuery() + location.hash);
   } catch (e) {
     // A half-typed number: the link catches up once the state is valid again.
   }
@@ -1119,24 +1123,30 @@ function runBench(plan, { backend, workers, repeats, dataset }) {
         // scores: false: the GAN row times the generator alone, not the discriminator's score beside it.
         const opts = { family: item.family, dataset, n: item.batch, seed: 0, scores: false, ...item.knobs };
         const times = [];
+        let dispatches = 0; // WebGPU compute dispatches of the last call
         for (let r = 0; r <= repeats; r++) {
           status.textContent = `${BACKEND_NAMES[e.backend]}: ${item.family} ${item.config} ×${item.batch}, ${r === 0 ? 'warm-up' : `run ${r} of ${repeats}`}`;
           times.push(
             await e.lock(async () => {
+              const before = await e.wasm.dispatches();
               const t0 = performance.now();
               await e.wasm.generate(opts);
-              return performance.now() - t0;
+              const ms = performance.now() - t0;
+              dispatches = (await e.wasm.dispatches()) - before;
+              return ms;
             }),
           );
           progress.value += 1;
           await nextTask();
         }
         const msPerSample = median(times.slice(1)) / item.batch;
-        const row = { family: item.family, config: item.config, batch: item.batch, msPerSample, samplesPerSecond: 1000 / msPerSample };
+        const row = { family: item.family, config: item.config, batch: item.batch, msPerSample, samplesPerSecond: 1000 / msPerSample, dispatches };
         result.rows.push(row);
         addSpeedRow({ ...row, backend: e.backend, adapter: e.adapter, workers: e.workers, dataset });
       }
       status.textContent = `done: ${result.rows.length} rows on ${BACKEND_NAMES[e.backend]} (${e.adapter})`;
+      ownSpeed = { ...result, dataset };
+      $('#bench-share-row').hidden = false;
       return result;
     } catch (err) {
       status.textContent = `stopped: ${errorText(err)}`;
@@ -1158,13 +1168,41 @@ async function bench(opts = {}) {
 
 function addSpeedRow(row) {
   speedRows.push(row);
-  const cells = [`${BACKEND_NAMES[row.backend]} (${row.adapter})`, row.dataset, row.family, row.config, String(row.batch), row.msPerSample.toFixed(2), row.samplesPerSecond.toFixed(1)];
-  $('#speed-table tbody').append(h('tr', {}, ...cells.map((c) => h('td', { textContent: c }))));
+  const where = `${row.shared ? 'shared: ' : ''}${BACKEND_NAMES[row.backend]} (${row.adapter})`;
+  const cells = [where, row.dataset, row.family, row.config, String(row.batch), row.msPerSample.toFixed(2), (1000 / row.msPerSample).toFixed(1)];
+  $('#speed-table tbody').append(h('tr', { className: row.shared ? 'shared' : '' }, ...cells.map((c) => h('td', { textContent: c }))));
   drawSpeedChart();
 }
 
+// --- speed: results shared by link -------------------------------------------------------------------
+
+let ownSpeed = null; // the newest result timed here: {backend, workers, adapter, dataset, rows}
+let sharedSpeed = null; // a result a link shared (checked by the wasm link codec), shown beside
+
+/// Shows a shared result's rows in the Speed view's table and chart, marked as shared.
+function showSharedSpeed(speed) {
+  sharedSpeed = speed;
+  for (const row of speed.rows) addSpeedRow({ ...row, backend: speed.backend, adapter: speed.adapter, workers: speed.workers, dataset: speed.dataset, shared: true });
+}
+
+/// The link to the newest own result, copied (or shown selected where there is no clipboard).
+async function shareSpeed() {
+  const status = $('#bench-share-status');
+  const url = `${location.origin}${location.pathname}?view=speed&${bindings.encodeSpeedLink(ownSpeed)}`;
+  const input = $('#bench-share-link');
+  input.value = url;
+  try {
+    await navigator.clipboard.writeText(url);
+    status.textContent = 'link copied: open it anywhere to compare';
+  } catch (e) {
+    input.hidden = false;
+    input.select();
+    status.textContent = 'copy the link (Ctrl+C / ⌘C)';
+  }
+}
+
 function drawSpeedChart() {
-  const rows = speedRows.map((r) => ({ label: `${r.family} ${r.config} ×${r.batch} · ${BACKEND_NAMES[r.backend]}`, value: r.msPerSample, color: cssColor(`--${r.family}`) }));
+  const rows = speedRows.map((r) => ({ label: `${r.shared ? 'shared · ' : ''}${r.family} ${r.config} ×${r.batch} · ${BACKEND_NAMES[r.backend]}`, value: r.msPerSample, color: cssColor(`--${r.family}`) }));
   drawLogBars($('#speed-chart'), rows, { width: Math.min(760, $('#view-speed').clientWidth || 720), unit: ' ms' });
 }
 
@@ -1184,9 +1222,12 @@ function setUpSpeedPanel() {
   }
   $('#bench-clear').addEventListener('click', () => {
     speedRows.length = 0;
+    sharedSpeed = null;
     $('#speed-table tbody').replaceChildren();
     drawSpeedChart();
+    syncLink();
   });
+  $('#bench-share').addEventListener('click', () => track(attempt('bench', "Couldn't make the link", shareSpeed)));
 }
 
 // --- scripting API -------------------------------------------------------------------------------------
@@ -1255,7 +1296,7 @@ async function inpaintApi({ image, mask: maskBytes, ...opts } = {}) {
 }
 
 function shareUrl() {
-  return location.origin + location.pathname + bindings.encodeLink(currentState()) + location.hash;
+  return location.origin + location.pathname + linkQuery() + location.hash;
 }
 
 // --- offline -------------------------------------------------------------------------------------------
@@ -1423,10 +1464,12 @@ function main() {
     (async () => {
       bindings = await wasmReady;
       vocab = bindings.vocabulary();
+      cpuWorkers = Math.min(vocab.maxWorkers, Math.max(1, navigator.hardwareConcurrency || 1));
       applyVocabulary();
       setUpSpeedPanel();
       for (const family of vocab.families) addDownload($(`#compare-${family}`), () => fileName('compare', family));
-      const { state, notices: linkNotices } = bindings.decodeLink(location.search);
+      const { state, speed, notices: linkNotices } = bindings.decodeLink(location.search);
+      if (speed) showSharedSpeed(speed);
       applyState(state);
       linkFrame = state.family === 'diffusion' ? state.frame : null;
       setNotice('link', linkNotices.map((n) => `Share link: ${n}`).join('\n'));

@@ -93,6 +93,11 @@ class RemoteEngine {
     return this.call('load', { bytes });
   }
 
+  /// WebGPU compute dispatches the worker has made so far.
+  dispatches() {
+    return this.call('dispatches');
+  }
+
   generate(opts) {
     return this.call('generate', { opts });
   }
@@ -233,6 +238,10 @@ class EnginePool {
   async loadModel(bytes) {
     const keys = await Promise.all(this.members.map((m) => m.loadModel(bytes)));
     return keys[0];
+  }
+
+  async dispatches() {
+    return (await Promise.all(this.members.map((m) => m.dispatches()))).reduce((a, b) => a + b, 0);
   }
 
   async generate(opts) {

@@ -9,6 +9,18 @@ const runs = new Map(); // run id -> wasm Run
 let nextRun = 1;
 let queue = Promise.resolve();
 
+// WebGPU compute dispatches so far: the benchmark counts them per model pass (fusion's measure).
+let dispatches = 0;
+if (self.GPUComputePassEncoder) {
+  for (const name of ['dispatchWorkgroups', 'dispatchWorkgroupsIndirect']) {
+    const original = GPUComputePassEncoder.prototype[name];
+    GPUComputePassEncoder.prototype[name] = function (...args) {
+      dispatches++;
+      return original.apply(this, args);
+    };
+  }
+}
+
 /// The typed arrays of an answer hand their memory over instead of being copied (only those owning a
 /// whole buffer of their own, never a view into the wasm memory).
 function transferables(value) {
@@ -32,6 +44,7 @@ const ops = {
     return { backend: engine.backend };
   },
   load: ({ bytes }) => engine.loadModel(bytes),
+  dispatches: () => dispatches,
   generate: ({ opts }) => engine.generate(opts),
   decode: ({ opts }) => engine.decode(opts),
   interpolate: ({ opts }) => engine.interpolate(opts),

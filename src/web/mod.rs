@@ -253,11 +253,16 @@ pub fn vocabulary() -> Result<JsValue, JsError> {
     to_js(&crate::vocabulary::Vocabulary::new())
 }
 
-/// The state a share link's query describes: `{state, notices}`; never throws.
+/// The state a share link's query describes: `{state, speed, notices}` (`speed`: a shared speed result,
+/// or null); never throws.
 #[wasm_bindgen(js_name = decodeLink)]
 pub fn decode_link(query: &str) -> Result<JsValue, JsError> {
-    let (state, notices) = link::decode(query);
-    to_js(&Link { state, notices })
+    let (state, speed, notices) = link::decode_shared(query);
+    to_js(&Link {
+        state,
+        speed,
+        notices,
+    })
 }
 
 /// The query (with `?`) of a link to the page state `state` (the object `decodeLink` returns); throws when
@@ -267,4 +272,15 @@ pub fn encode_link(state: JsValue) -> Result<String, JsError> {
     let (fields, _) = fields(&state, "state", &[])?;
     let state = link::from_fields(fields.iter().map(|(k, v)| (k.as_str(), v))).map_err(js_err)?;
     Ok(format!("?{}", link::encode(&state)))
+}
+
+/// The link field (`result=…`) sharing the Speed view's result `{backend, workers, adapter, rows: [{family,
+/// config, batch, msPerSample}]}`; throws when a value is invalid.
+#[wasm_bindgen(js_name = encodeSpeedLink)]
+pub fn encode_speed_link(result: JsValue) -> Result<String, JsError> {
+    let result: crate::speed::SpeedResult =
+        serde_wasm_bindgen::from_value(result).map_err(js_err)?;
+    // Checked as a link would be: what is shared is what opens.
+    let back = crate::speed::SpeedResult::parse(&result.to_text()).map_err(js_err)?;
+    Ok(link::encode_speed(&back))
 }

@@ -159,5 +159,7 @@ impl Frame {
 #[derive(Serialize)]
 pub(super) struct Link {
     pub(super) state: link::State,
+    /// A speed result the link shares, or null.
+    pub(super) speed: Option<crate::speed::SpeedResult>,
     pub(super) notices: Vec<String>,
 }

@@ -278,6 +278,23 @@ await test('speed view: bench times every family on the CPU and fills the table'
   const shown = await p.locator('#speed-table tbody tr').count();
   assert(shown >= r.rows.length, `speed table shows ${shown} rows`);
   await p.screenshot({ path: join(shots, 'speed.png'), fullPage: true });
+  // Share the result: the link, opened elsewhere, shows the same rows beside that visitor's own.
+  await p.click('#bench-share');
+  await p.waitForFunction(() => document.querySelector('#bench-share-link').value.includes('result='));
+  const link = new URL(await p.inputValue('#bench-share-link'));
+  const q = await cpu.visit(link.search);
+  await settle(q);
+  const shared = await q.$$eval('#speed-table tbody tr.shared', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  assert(shared.length === r.rows.length, `${shared.length} shared rows for ${r.rows.length}`);
+  // The link keeps ms to the microsecond; the table shows two decimals.
+  shared.forEach((cells, i) => assert(cells[0].startsWith('shared: CPU') && cells[2] === r.rows[i].family && Math.abs(Number(cells[5]) - r.rows[i].msPerSample) <= 0.006, cells.join(' | ')));
+  assert(new URL(await q.evaluate(() => window.trilemma.shareUrl())).searchParams.get('result') === link.searchParams.get('result'), 'the page keeps the shared result in its link');
+  await q.close();
+  const hostile = await cpu.visit('?view=speed&result=cpu%7C2%7Cmnist%7C%3Cimg%20src%3Dx%3E%7Cgan~one%20pass~1~-5');
+  await settle(hostile);
+  const notice = await hostile.locator('#notice').textContent();
+  assert(/result: ms per sample/.test(notice) && (await hostile.locator('#speed-table tbody tr').count()) === 0, notice);
+  await hostile.close();
   await p.close();
 });
 await engineTests(cpu);

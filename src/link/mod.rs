@@ -1,0 +1,241 @@
+//! Share links: the page's whole state in a URL query, under the same names as the scripting API's
+//! `generate` options (`?family=gan&dataset=mnist&class=3&seed=7&n=16&truncation=0.6…`) plus the page's own
+//! (`view`, `frame`, `t`, `strength`).
+//!
+//! Decoding never fails: each bad field — unknown, repeated, of the wrong type, out of range, not valid
+//! percent-encoding — keeps its default and adds a notice that names it. Notices are plain text (the page
+//! shows them as text, never as HTML) and quote at most a short, escaped piece of the input.
+
+use crate::generate::Request;
+use crate::knob::{Knob, Scalar, named_knob, quote, whole_knob};
+use crate::models::diffusion::{Strength, T, Timestep};
+use crate::speed::SpeedResult;
+use serde::Serialize;
+
+/// Longest query read; a longer one is ignored as a whole.
+pub const MAX_LINK: usize = 2048;
+/// Longest notice: some messages repeat the value.
+const MAX_NOTICE: usize = 120;
+
+/// The panel the page shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum View {
+    /// One family's controls and samples.
+    #[default]
+    Play,
+    /// The three families side by side, and the scoreboard.
+    Compare,
+    /// The speed benchmark.
+    Speed,
+}
+
+impl View {
+    pub const ALL: [View; 3] = [View::Play, View::Compare, View::Speed];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            View::Play => "play",
+            View::Compare => "compare",
+            View::Speed => "speed",
+        }
+    }
+}
+
+named_knob!(View, "view");
+whole_knob!(
+    /// Step scrubber: the shown step of a diffusion run, 0 = pure noise (at most the run's length).
+    Frame(usize), "frame", 0..=T, default 0
+);
+
+/// Everything a share link restores.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct State {
+    pub view: View,
+    #[serde(flatten)]
+    pub request: Request,
+    /// Step scrubber: the shown step of the diffusion run; `None` = the finished sample.
+    pub frame: Option<usize>,
+    /// Forward-process scrubber: the timestep of the noised real image.
+    pub t: Timestep,
+    /// Image-to-image: how far the drawing is noised before it is denoised.
+    pub strength: Strength,
+}
+
+/// A state built field by field, each field checked as it is set.
+#[derive(Default)]
+struct Builder {
+    state: State,
+    frame: Option<Frame>,
+    /// A shared speed result (`result`): shown by the Speed view, never part of the page's own state.
+    speed: Option<SpeedResult>,
+}
+
+impl Builder {
+    fn set(&mut self, key: &str, value: &Scalar) -> Result<(), String> {
+        let state = &mut self.state;
+        match key {
+            View::NAME => state.view = Knob::from_scalar(value)?,
+            Frame::NAME => self.frame = Some(Knob::from_scalar(value)?),
+            Timestep::NAME => state.t = Knob::from_scalar(value)?,
+            Strength::NAME => state.strength = Knob::from_scalar(value)?,
+            SpeedResult::NAME => match value {
+                Scalar::Text(text) => self.speed = Some(SpeedResult::parse(text)?),
+                Scalar::Number(_) => return Err("result: not a speed result".into()),
+            },
+            _ => state.request.set(key, value)?,
+        }
+        Ok(())
+    }
+
+    /// The state, and a notice if the frame lies beyond the run the other fields describe.
+    fn finish(mut self) -> (State, Option<String>) {
+        let last = last_frame(&self.state.request);
+        let notice = match self.frame {
+            Some(f) if f.get() > last => Some(format!(
+                "frame: this run has frames 0–{last}, got {}",
+                f.get()
+            )),
+            f => {
+                self.state.frame = f.map(Frame::get);
+                None
+            }
+        };
+        (self.state, notice)
+    }
+}
+
+/// `%XX` encoding of every byte but the unreserved ones (RFC 3986), which [`percent_decode`] undoes.
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `%XX` and `+` decoding; `None` when the bytes are not valid percent-encoded UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = s.get(i + 1..i + 3)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The last frame of a run: the noise is frame 0, then one per step.
+fn last_frame(request: &Request) -> usize {
+    request.options.diffusion.timesteps(T).len()
+}
+
+/// At most [`MAX_NOTICE`] characters of a notice.
+fn capped(notice: String) -> String {
+    match notice.char_indices().nth(MAX_NOTICE) {
+        Some((cut, _)) => format!("{}…", &notice[..cut]),
+        None => notice,
+    }
+}
+
+/// The state a link's query (with or without its leading `?`) describes, and a notice per field that was
+/// not used.
+pub fn decode(query: &str) -> (State, Vec<String>) {
+    let (state, _, notices) = decode_shared(query);
+    (state, notices)
+}
+
+/// Like [`decode`], with the speed result the link shares, if any.
+pub fn decode_shared(query: &str) -> (State, Option<SpeedResult>, Vec<String>) {
+    let mut notices = Vec::new();
+    let query = query.strip_prefix('?').unwrap_or(query);
+    if query.len() > MAX_LINK {
+        notices.push(format!(
+            "the link is longer than {MAX_LINK} characters: it was ignored"
+        ));
+        return (State::default(), None, notices);
+    }
+    let mut builder = Builder::default();
+    let mut seen = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+        let (Some(key), Some(value)) = (percent_decode(raw_key), percent_decode(raw_value)) else {
+            notices.push(format!("{}: not a valid link field; ignored", quote(pair)));
+            continue;
+        };
+        if seen.contains(&key) {
+            notices.push(format!("{}: given twice; the first is used", quote(&key)));
+            continue;
+        }
+        // A field counts as given once a value of it was used: after a bad one, the next may still be.
+        match builder.set(&key, &Scalar::Text(value)) {
+            Ok(()) => seen.push(key),
+            Err(e) => notices.push(capped(e)),
+        }
+    }
+    let speed = builder.speed.take();
+    let (state, notice) = builder.finish();
+    notices.extend(notice);
+    (state, speed, notices)
+}
+
+/// The `result` field of a link sharing `result` (appended to a state's query by the page).
+pub fn encode_speed(result: &SpeedResult) -> String {
+    format!(
+        "{}={}",
+        SpeedResult::NAME,
+        percent_encode(&result.to_text())
+    )
+}
+
+/// The state named by `(field, value)` pairs (the page's own state object): like [`decode`], but any bad
+/// field is an error, listing every problem.
+pub fn from_fields<'a>(
+    fields: impl IntoIterator<Item = (&'a str, &'a Scalar)>,
+) -> Result<State, String> {
+    let mut builder = Builder::default();
+    let mut errors: Vec<String> = fields
+        .into_iter()
+        .filter_map(|(key, value)| builder.set(key, value).err())
+        .collect();
+    let (state, notice) = builder.finish();
+    errors.extend(notice);
+    match errors.is_empty() {
+        true => Ok(state),
+        false => Err(errors.join("; ")),
+    }
+}
+
+/// The query (without `?`) of a link to `state`: every field, so the link keeps its meaning when defaults
+/// change.
+pub fn encode(state: &State) -> String {
+    let mut fields = vec![(View::NAME, state.view.to_text())];
+    fields.extend(state.request.texts());
+    fields.extend(state.frame.map(|f| (Frame::NAME, f.to_string())));
+    fields.push((Timestep::NAME, state.t.to_text()));
+    fields.push((Strength::NAME, state.strength.to_text()));
+    fields
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[cfg(test)]
+mod tests;

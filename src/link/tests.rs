@@ -1,0 +1,200 @@
+//! The link codec's tests: round trips, hostile input, shared speed results.
+use super::*;
+use crate::data::DatasetKind;
+use crate::generate::{Class, Count, Seed};
+use crate::models::Family;
+use crate::models::diffusion::{Eta, Guidance, Sampler, Steps};
+use crate::models::gan::Truncation;
+use crate::models::vae::Temperature;
+use crate::rng::Rng;
+
+fn random_state(rng: &mut Rng) -> State {
+    let mut s = State::default();
+    let unit = |rng: &mut Rng| rng.below(1_000_001) as f32 / 1e6;
+    s.view = View::ALL[rng.below(3)];
+    let r = &mut s.request;
+    r.family = Family::ALL[rng.below(3)];
+    r.dataset = DatasetKind::ALL[rng.below(2)];
+    let o = &mut r.options;
+    o.class = Class::new((rng.below(11) < 10).then(|| rng.below(10))).unwrap();
+    o.seed = Seed::new(rng.next_u64() >> 11).unwrap();
+    o.n = Count::new(1 + rng.below(64)).unwrap();
+    o.truncation = Truncation::new(1.5 * unit(rng)).unwrap();
+    o.temperature = Temperature::new(1.5 * unit(rng)).unwrap();
+    o.diffusion.sampler = Sampler::ALL[rng.below(Sampler::ALL.len())];
+    o.diffusion.steps = Steps::new(1 + rng.below(T)).unwrap();
+    o.diffusion.eta = Eta::new(unit(rng)).unwrap();
+    o.diffusion.guidance = Guidance::new(20.0 * unit(rng)).unwrap();
+    s.frame = (rng.below(2) == 0).then(|| rng.below(last_frame(r) + 1));
+    s.t = Timestep::new(rng.below(T + 1)).unwrap();
+    s.strength = Strength::new(unit(rng)).unwrap();
+    s
+}
+
+#[test]
+fn every_state_survives_the_round_trip() {
+    let mut rng = Rng::new(11);
+    for _ in 0..2000 {
+        let s = random_state(&mut rng);
+        let link = encode(&s);
+        let (back, notices) = decode(&format!("?{link}"));
+        assert!(notices.is_empty(), "{link}: {notices:?}");
+        assert_eq!(back, s, "{link}");
+    }
+    assert_eq!(decode(""), (State::default(), vec![]));
+}
+
+#[test]
+fn bad_fields_fall_back_to_their_defaults_with_a_notice() {
+    let d = State::default();
+    let cases = [
+        ("seed=abc", "seed"),
+        ("seed=-1", "seed"),
+        ("seed=1e300", "seed"),
+        ("seed=9007199254740992", "seed"),
+        ("n=0", "n"),
+        ("n=65", "n"),
+        ("n=2.5", "n"),
+        ("n=NaN", "n"),
+        ("truncation=inf", "truncation"),
+        ("truncation=1.6", "truncation"),
+        ("temperature=-0.1", "temperature"),
+        ("steps=1001", "steps"),
+        ("eta=2", "eta"),
+        ("guidance=21", "guidance"),
+        ("class=10", "class"),
+        ("class=<script>alert(1)</script>", "class"),
+        ("family=transformer", "family"),
+        ("dataset=cifar", "dataset"),
+        ("sampler=euler", "sampler"),
+        ("view=admin", "view"),
+        ("frame=5000", "frame"),
+        ("frame=51", "frame"),
+        ("t=-3", "t"),
+        ("strength=1.5", "strength"),
+        ("bogus=1", "bogus"),
+        ("%zz=1", "%zz=1"),
+        ("seed=%FF", "seed=%FF"),
+    ];
+    for (query, field) in cases {
+        let (state, notices) = decode(query);
+        assert_eq!(state, d, "{query}");
+        assert_eq!(notices.len(), 1, "{query}: {notices:?}");
+        assert!(notices[0].contains(field), "{query}: {}", notices[0]);
+    }
+}
+
+#[test]
+fn good_fields_are_kept_beside_bad_ones() {
+    let (s, notices) = decode("?seed=7&n=oops&class=3&class=4&truncation=0.5&x=<b>&family=gan");
+    assert_eq!(notices.len(), 3, "{notices:?}");
+    let o = s.request.options;
+    assert_eq!((o.seed.get(), o.n), (7, Count::DEFAULT));
+    assert_eq!((o.class.get(), o.truncation.get()), (Some(3), 0.5));
+    assert_eq!(s.request.family, Family::Gan);
+    // Percent-encoding and `+` decode like a browser's.
+    let (s, notices) = decode("class=%6Eone&view=com%70are");
+    assert!(notices.is_empty());
+    assert_eq!(
+        (s.request.options.class, s.view),
+        (Class::NONE, View::Compare)
+    );
+}
+
+#[test]
+fn notices_cannot_be_made_to_say_something_else() {
+    // A repeated field whose first value was refused takes the next: the notice said so before it did.
+    let (s, notices) = decode("n=abc&n=4");
+    assert_eq!(
+        (s.request.options.n.get(), notices.len()),
+        (4, 1),
+        "{notices:?}"
+    );
+    let (s, notices) = decode("n=4&n=5");
+    assert_eq!(s.request.options.n.get(), 4);
+    assert!(notices[0].contains("the first is used"), "{notices:?}");
+    // Line breaks and bidirectional overrides stay visible as escapes: no fake second message.
+    let (_, notices) = decode("family=%0A%0AThe%20GPU%20device%20was%20lost.%E2%80%AEevil");
+    assert_eq!(notices.len(), 1);
+    let n = &notices[0];
+    assert!(n.starts_with("unknown family"), "{n}");
+    assert!(
+        !n.contains('\n') && !n.contains('\u{202e}') && n.contains("\\n\\n"),
+        "{n}"
+    );
+}
+
+#[test]
+fn page_state_fields_are_checked_strictly() {
+    let f = |pairs: &[(&str, &str)]| {
+        let values: Vec<Scalar> = pairs
+            .iter()
+            .map(|(_, v)| Scalar::Text(v.to_string()))
+            .collect();
+        from_fields(pairs.iter().map(|(k, _)| *k).zip(&values))
+    };
+    let s = f(&[
+        ("family", "vae"),
+        ("class", "none"),
+        ("seed", "12"),
+        ("strength", "0.25"),
+    ])
+    .unwrap();
+    let o = s.request.options;
+    assert_eq!(
+        (s.request.family, o.class, o.seed.get(), s.strength.get()),
+        (Family::Vae, Class::NONE, 12, 0.25)
+    );
+    // Values that would break a query reach the checks intact and are refused.
+    let e = f(&[("seed", "1&n=2"), ("colour", "red")]).unwrap_err();
+    assert!(e.contains("seed") && e.contains("colour"), "{e}");
+    assert!(f(&[("n", "64"), ("eta", "1")]).is_ok());
+}
+
+#[test]
+fn hostile_links_never_panic_and_quote_little() {
+    let long = format!("seed={}", "9".repeat(MAX_LINK));
+    let (s, notices) = decode(&long);
+    assert_eq!((s, notices.len()), (State::default(), 1));
+    let alphabet: Vec<char> = "=&%+?#;<>\"'/\\0123456789abcdefsdnx.-eE\u{0}\u{202e}é"
+        .chars()
+        .collect();
+    let keys = [
+        "seed", "n", "class", "steps", "frame", "view", "eta", "t", "zz",
+    ];
+    let mut rng = Rng::new(5);
+    for _ in 0..3000 {
+        let mut q = String::new();
+        for _ in 0..rng.below(6) {
+            q += keys[rng.below(keys.len())];
+            for _ in 0..rng.below(12) {
+                q.push(alphabet[rng.below(alphabet.len())]);
+            }
+            q.push('&');
+        }
+        let (s, notices) = decode(&q);
+        assert!(
+            notices.iter().all(|n| n.chars().count() < 160),
+            "{q}: {notices:?}"
+        );
+        // Whatever came in, the link written back is clean.
+        assert_eq!(decode(&encode(&s)), (s, vec![]));
+    }
+}
+
+#[test]
+fn a_link_shares_a_speed_result_beside_the_state() {
+    let result =
+        SpeedResult::parse("webgpu|1|mnist|NVIDIA GeForce RTX 3080 (50% off)|gan~one pass~64~0.05")
+            .unwrap();
+    let state = State::default();
+    let query = format!("{}&{}", encode(&state), encode_speed(&result));
+    assert_eq!(decode_shared(&query), (state, Some(result), vec![]));
+    // A bad result is a notice like any bad field; the rest of the link still counts.
+    let (s, speed, notices) = decode_shared("n=4&result=cpu%7C99%7Cmnist%7Cx%7Cgan~a~1~1");
+    assert_eq!((s.request.options.n.get(), speed), (4, None));
+    assert!(
+        notices.len() == 1 && notices[0].contains("workers"),
+        "{notices:?}"
+    );
+}
