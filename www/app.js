@@ -51,13 +51,30 @@ let linkFrame = null; // the step the link asks the scrubber to show once the fi
 
 // --- notices -----------------------------------------------------------------------------------------
 
-const notices = new Map(); // source -> text; all of them are shown together
+const notices = new Map(); // source -> {text, details}; all of them are shown together
 
-function setNotice(source, text) {
-  if (text) notices.set(source, text);
+/// Shows (or, with no text, clears) the notice of `source`: one plain sentence, the technical `details`
+/// folded away beneath it; the visitor can dismiss it.
+function setNotice(source, text, details = '') {
+  if (text) notices.set(source, { text, details });
   else notices.delete(source);
+  showNotices();
+}
+
+function showNotices() {
   const el = $('#notice');
-  el.textContent = [...notices.values()].join('\n'); // textContent: never interpreted as HTML
+  // Text only (textContent): a notice never becomes HTML.
+  el.replaceChildren(
+    ...[...notices].map(([source, { text, details }]) =>
+      h(
+        'div',
+        { className: 'notice-item' },
+        h('span', { textContent: text }),
+        details ? h('details', {}, h('summary', { textContent: 'details' }), h('pre', { textContent: details })) : '',
+        h('button', { type: 'button', className: 'dismiss', textContent: '×', ariaLabel: 'dismiss this notice', onclick: () => setNotice(source, '') }),
+      ),
+    ),
+  );
   el.hidden = notices.size === 0;
 }
 
@@ -258,7 +275,7 @@ async function setBackend(backend, { workers } = {}) {
   } catch (e) {
     if (backend !== 'webgpu') throw e;
     useEngine(await engineFor('cpu'));
-    setNotice('backend', `${errorText(e)} — running on the CPU instead.`);
+    setNotice('backend', 'WebGPU is not available in this browser here, so the models run on the CPU instead (slower on large batches).', errorText(e));
   }
   return { backend: engine.backend, adapter: engine.adapter, workers: engine.workers };
 }
@@ -279,7 +296,7 @@ async function withFallback(fn) {
       e.wasm.terminate(); // a lost GPU's worker too: its engine is of no further use
       useEngine(await engineFor(lost ? 'cpu' : e.backend));
       const what = lost ? 'The GPU engine stopped' : 'The engine stopped';
-      setNotice('backend', `${what} and was replaced${lost ? ' by the CPU path' : ''}; the last request ran again. (${died ? err.reason : errorText(err)})`);
+      setNotice('backend', `${what} and was replaced${lost ? ' by the CPU path' : ''}; the last request ran again.`, died ? err.reason : errorText(err));
     }
     return fn(engine);
   }
@@ -1482,7 +1499,7 @@ function main() {
       return info;
     })(),
   );
-  ready.then(enterView, (e) => setNotice('backend', `The page couldn't start: ${errorText(e)}`));
+  ready.then(enterView, (e) => setNotice('backend', "The page couldn't start.", errorText(e)));
   registerServiceWorker();
 
   window.trilemma = {

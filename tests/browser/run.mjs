@@ -164,6 +164,12 @@ await test('without WebGPU the page falls back to the CPU with a visible notice'
   await plain.waitForFunction(() => document.querySelector('#timing').textContent.includes('samples in'), null, { timeout: 900_000 });
   await settle(plain);
   await plain.screenshot({ path: join(shots, 'cpu-fallback-vae.png'), fullPage: true });
+  // One plain sentence; the browser's own error is folded away under "details"; the notice can be dismissed.
+  const sentence = await plain.locator('#notice .notice-item > span').textContent();
+  assert(/^WebGPU is not available/.test(sentence) && !/WgpuDevice|adapter/.test(sentence), sentence);
+  assert(!(await plain.locator('#notice pre').isVisible()) && /adapter/i.test(await plain.locator('#notice pre').textContent()), 'details folded');
+  await plain.click('#notice .dismiss');
+  assert(!(await notice.isVisible()), 'the notice stays after dismissing it');
   for (const family of ['gan', 'vae', 'diffusion']) {
     const out = await generateIn(plain, { family, ...small, ...(family === 'diffusion' ? fast : {}) });
     assert(out.backend === 'cpu', out.backend);
