@@ -185,7 +185,7 @@ pub fn interpolate(
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{bytes, fast, floats, tiny};
+    use super::super::testing::{bytes, fast, floats, record, tiny};
     use super::super::{Origin, Recording};
     use super::*;
     use crate::data::PIXELS;
@@ -293,14 +293,7 @@ mod tests {
         let again = decode(&model, &z, &options, &device).unwrap();
         assert_eq!(bytes(again.images), bytes(s.images.clone()));
         // A recorded run from noise hands out the same codes.
-        let rec = Recording::new(
-            tiny(&device),
-            &options,
-            Part::whole(&options),
-            Origin::Noise,
-            &device,
-        )
-        .unwrap();
+        let rec = record(tiny(&device), &options, Origin::Noise, &device);
         assert_eq!(floats(rec.latents().unwrap()), z);
         // With η = 0 a walk between two samples' noises starts and ends on those samples.
         let mut options = options;

@@ -64,7 +64,7 @@ pub fn noise(bytes: &[u8], t: Timestep, seed: Seed, device: &Device) -> Result<T
 #[cfg(test)]
 mod testing {
     use super::*;
-    use crate::generate::{Count, Options};
+    use crate::generate::{Count, Options, Part};
     use crate::image::to_bytes;
     use crate::models::diffusion::{Eta, Guidance, SampleOptions, Sampler, Steps};
     use crate::models::unet::{Unet, UnetConfig};
@@ -83,6 +83,11 @@ mod testing {
             .with_embed(16)
             .with_time_features(8)
             .init(device)
+    }
+
+    /// A recording of all of `options`' samples.
+    pub fn record(unet: Unet, options: &Options, origin: Origin, device: &Device) -> Recording {
+        Recording::new(unet, options, Part::whole(options), origin, device).unwrap()
     }
 
     pub fn fast(n: usize) -> Options {

@@ -156,7 +156,7 @@ impl Recording {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{bytes, fast, tiny};
+    use super::super::testing::{bytes, fast, record, tiny};
     use super::*;
     use crate::data::SIDE;
     use crate::generate::generate;
@@ -168,14 +168,7 @@ mod tests {
         let device = Device::flex();
         let unet = tiny(&device);
         let options = fast(2);
-        let mut rec = Recording::new(
-            unet.clone(),
-            &options,
-            Part::whole(&options),
-            Origin::Noise,
-            &device,
-        )
-        .unwrap();
+        let mut rec = record(unet.clone(), &options, Origin::Noise, &device);
         assert_eq!((rec.len(), rec.position(), rec.frame(3).index), (6, 0, 0));
         assert!(rec.frame(0).x0.is_none() && rec.frame(0).t == T);
         assert_eq!(rec.step(4), 4);
@@ -195,14 +188,7 @@ mod tests {
         let device = Device::flex();
         let mut options = fast(64);
         options.diffusion.steps = Steps::constant(1000);
-        let rec = Recording::new(
-            tiny(&device),
-            &options,
-            Part::whole(&options),
-            Origin::Noise,
-            &device,
-        )
-        .unwrap();
+        let rec = record(tiny(&device), &options, Origin::Noise, &device);
         // 1000 steps × 64 samples × 2 images × 784 pixels = 100 M values, 3× the budget.
         assert_eq!(rec.stride, 3);
     }
@@ -218,14 +204,7 @@ mod tests {
             image: img.clone(),
             mask: mask.clone(),
         };
-        let mut rec = Recording::new(
-            tiny(&device),
-            &fast(2),
-            Part::whole(&fast(2)),
-            origin,
-            &device,
-        )
-        .unwrap();
+        let mut rec = record(tiny(&device), &fast(2), origin, &device);
         rec.step(usize::MAX);
         let out = bytes(rec.images());
         for s in 0..2 {
@@ -256,14 +235,7 @@ mod tests {
                 image: img.clone(),
                 strength: Strength::constant(strength),
             };
-            Recording::new(
-                tiny(&device),
-                &fast(1),
-                Part::whole(&fast(1)),
-                origin,
-                &device,
-            )
-            .unwrap()
+            record(tiny(&device), &fast(1), origin, &device)
         };
         let half = rec(0.5);
         assert_eq!((half.frame(0).t, half.len()), (500, 3));

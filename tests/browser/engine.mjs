@@ -1,6 +1,6 @@
 // Browser tests of the engine workers on the CPU path: the page's thread stays free while models run, and a
 // worker that dies is replaced without losing what the visitor made.
-import { test, assert, settle, canvasFacts } from './harness.mjs';
+import { test, assert, settle, canvasFacts, slide } from './harness.mjs';
 
 /// Starts recording the page's long tasks (over 50 ms on the main thread).
 function watchLongTasks(page) {
@@ -39,11 +39,7 @@ export async function engineTests(cpu) {
     const p = await cpu.visit('?family=diffusion&n=2&class=4&seed=3&sampler=ddim&steps=4');
     await settle(p);
     const scrubTo = async (i) => {
-      await p.evaluate((v) => {
-        const s = document.querySelector('#scrubber');
-        s.value = String(v);
-        s.dispatchEvent(new Event('input', { bubbles: true }));
-      }, i);
+      await slide(p, '#scrubber', i);
       await p.waitForFunction((v) => document.querySelector('#frame-info').value.startsWith(`${v} of 4`), i, { timeout: 300_000 });
       await settle(p);
       return canvasFacts(p, '#xt');

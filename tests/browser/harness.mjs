@@ -85,6 +85,18 @@ export async function settle(page) {
   });
 }
 
+/// Moves the range input `selector` to `value` as a visitor's drag would (an input event).
+export function slide(page, selector, value) {
+  return page.evaluate(
+    ([sel, v]) => {
+      const s = document.querySelector(sel);
+      s.value = String(v);
+      s.dispatchEvent(new Event('input', { bubbles: true }));
+    },
+    [selector, value],
+  );
+}
+
 /// A canvas's size, its pixels' FNV-1a hash and how many are bright: enough to compare two canvases.
 export function canvasFacts(page, selector) {
   return page.evaluate((sel) => {

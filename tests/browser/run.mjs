@@ -2,7 +2,7 @@
 // adapter and on the CPU path. Prints "N passed, N failed" and exits non-zero on any failure. SwiftShader
 // is slow: batches and step counts stay small.
 import { join } from 'node:path';
-import { launch, test, assert, shots, small, fast, generateIn, checkImages, settle, canvasFacts, testImage, finish } from './harness.mjs';
+import { launch, test, assert, shots, small, fast, generateIn, checkImages, settle, canvasFacts, testImage, slide, finish } from './harness.mjs';
 import { engineTests } from './engine.mjs';
 
 // ---- WebGPU (SwiftShader) ------------------------------------------------------------------------------
@@ -57,11 +57,7 @@ await test('the step scrubber shows x_t and the predicted x0 of every step', asy
   assert(out.frames === 5 && out.n === 2, JSON.stringify(out));
   const seen = [];
   for (const i of [0, 2, 4]) {
-    await first.evaluate((v) => {
-      const s = document.querySelector('#scrubber');
-      s.value = String(v);
-      s.dispatchEvent(new Event('input', { bubbles: true }));
-    }, i);
+    await slide(first, '#scrubber', i);
     await first.waitForFunction((v) => (document.querySelector('#frame-info').value || document.querySelector('#frame-info').textContent).startsWith(`${v} of 4`), i, { timeout: 300_000 });
     const info = await first.evaluate(() => document.querySelector('#frame-info').value || document.querySelector('#frame-info').textContent);
     const frame = new URL(await first.evaluate(() => window.trilemma.shareUrl())).searchParams.get('frame');
@@ -239,11 +235,7 @@ await test('the forward process noises a real image from t = 0 to 1000', async (
   const p = await cpu.visit('?family=diffusion&n=1&steps=2&class=4');
   await settle(p);
   const at = async (t) => {
-    await p.evaluate((v) => {
-      const s = document.querySelector('#forward-t');
-      s.value = String(v);
-      s.dispatchEvent(new Event('input', { bubbles: true }));
-    }, t);
+    await slide(p, '#forward-t', t);
     await settle(p);
     return canvasFacts(p, '#forward');
   };
