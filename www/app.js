@@ -672,7 +672,42 @@ const gridJob = job('generate', "Couldn't generate", async (opts, seq) => {
   showGrid(opts, out);
   $('#timing').textContent = timingText(out.n, ms, backend);
   syncLink();
+  if (opts.family === 'gan') track(attempt('reference', "Couldn't score the real images", () => showRealReference(opts, seq)));
 });
+
+// What real images score: the discriminator's D of the shipped real test images of the grid's dataset and
+// class (all 100 for a grid without a class), as the range a sample's D is read against.
+const realScores = new Map(); // "dataset/class" -> Promise<sorted scores>
+
+function realScoresOf(dataset, cls) {
+  const key = `${dataset}/${cls}`;
+  if (!realScores.has(key)) {
+    const p = (async () => {
+      const all = await testImages(dataset);
+      const images = cls === 'none' ? all : all.subarray(cls * 7840, (cls + 1) * 7840); // image i has class i / 10
+      const scores = [];
+      for (let at = 0; at < images.length; at += 50 * 784) {
+        const part = images.slice(at, at + 50 * 784);
+        const { out } = await engineCall([`gan-${dataset}`], (w) => w.score({ dataset, class: cls, images: part }));
+        scores.push(...out.scores);
+      }
+      return scores.sort((a, b) => a - b);
+    })();
+    p.catch(() => realScores.delete(key));
+    realScores.set(key, p);
+  }
+  return realScores.get(key);
+}
+
+async function showRealReference(opts, seq) {
+  const el = $('#d-reference');
+  const s = await realScoresOf(opts.dataset, opts.class);
+  if (seq !== gridSeq) return;
+  const q = (f) => s[Math.min(s.length - 1, Math.floor(f * s.length))].toFixed(2);
+  const what = opts.class === 'none' ? 'the 100 real test images' : `the 10 real test images of class ${opts.class}`;
+  el.textContent = `D of ${what}: median ${q(0.5)}, middle half ${q(0.25)}–${q(0.75)}, range ${s[0].toFixed(2)}–${s[s.length - 1].toFixed(2)}.`;
+  el.hidden = false;
+}
 
 async function startMain(opts, start) {
   gridSeq++;
@@ -700,6 +735,7 @@ function generatePage() {
 
 function showGrid(opts, out) {
   gridResult = { opts, out };
+  $('#d-reference').hidden = true; // until the reference of these samples' dataset and class is in
   walk.a = walk.b = null;
   vae.selected = null;
   for (const id of [...WALKS.flatMap((w) => [`#${w}-a`, `#${w}-b`]), '#vae-sample']) {

@@ -118,6 +118,10 @@ class RemoteEngine {
     return this.call('noise', { opts });
   }
 
+  score(opts) {
+    return this.call('score', { opts });
+  }
+
   async startRun(opts, start) {
     const { run, len } = await this.call('startRun', { opts, start });
     return new RemoteRun(this, run, len);
@@ -262,6 +266,10 @@ class EnginePool {
 
   noise(opts) {
     return this.members[0].noise(opts);
+  }
+
+  score(opts) {
+    return this.members[0].score(opts);
   }
 
   async startRun(opts, start) {

@@ -50,6 +50,7 @@ const ops = {
   interpolate: ({ opts }) => engine.interpolate(opts),
   encode: ({ opts }) => engine.encode(opts),
   noise: ({ opts }) => engine.noise(opts),
+  score: ({ opts }) => engine.score(opts),
   startRun({ opts, start }) {
     const r = engine.startRun(opts, start);
     const id = nextRun++;

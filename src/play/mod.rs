@@ -10,8 +10,9 @@ pub use latents::{Frames, MAX_LATENT, Samples, decode, interpolate, samples, sle
 pub use record::{Frame, Origin, Recording};
 
 use crate::data::{PIXELS, SIDE};
-use crate::generate::{Class, Seed};
+use crate::generate::{Class, MAX_N, Seed};
 use crate::models::diffusion::{Schedule, Timestep};
+use crate::models::gan::Gan;
 use crate::models::vae::Vae;
 use crate::models::{class_tokens, images_from_bytes, normal};
 use crate::rng::Rng;
@@ -44,6 +45,27 @@ pub fn encode(vae: &Vae, bytes: &[u8], class: Class, device: &Device) -> Result<
         sigma: (posterior.log_var * 0.5).exp(),
         mu: posterior.mean,
     })
+}
+
+/// The GAN discriminator's probability "real" `[n]` of n 28×28 images (`bytes`: n·784 gray bytes, 1–
+/// [`MAX_N`] of them) of `class`: the reference a generated sample's score is read against.
+pub fn realness(
+    gan: &Gan,
+    bytes: &[u8],
+    class: Class,
+    device: &Device,
+) -> Result<Tensor<1>, String> {
+    let n = bytes.len() / PIXELS;
+    if !bytes.len().is_multiple_of(PIXELS) || !(1..=MAX_N).contains(&n) {
+        return Err(format!(
+            "images must be 1–{MAX_N} images of {PIXELS} gray bytes, got {} bytes",
+            bytes.len()
+        ));
+    }
+    let tokens = class_tokens(&vec![class.get(); n], device);
+    Ok(gan
+        .discriminator
+        .realness(images_from_bytes(bytes, device), tokens))
 }
 
 /// The forward process q(x_t | x_0) applied to one image: `t` = 0 is the image itself, `t` = 1000 is
@@ -110,6 +132,7 @@ mod testing {
 mod tests {
     use super::testing::{bytes, floats};
     use super::*;
+    use crate::models::gan::GanConfig;
     use crate::models::vae::VaeConfig;
 
     #[test]
@@ -120,6 +143,30 @@ mod tests {
         assert!(encode(&vae, &[0; 785], Class::NONE, &device).is_err());
         assert!(noise(&[0; 10], Timestep::constant(5), Seed::DEFAULT, &device).is_err());
         assert!(Timestep::new(1001).is_err());
+        let gan = GanConfig::new().init(&device);
+        assert!(realness(&gan, &[0; 783], Class::NONE, &device).is_err());
+        assert!(realness(&gan, &vec![0; 65 * PIXELS], Class::NONE, &device).is_err());
+    }
+
+    #[test]
+    fn realness_scores_each_image_like_the_samples_scores() {
+        let device = Device::flex();
+        let gan = GanConfig::new().init(&device);
+        let pixels: Vec<u8> = (0..3 * PIXELS).map(|i| (i * 7 % 256) as u8).collect();
+        let scores = floats(realness(&gan, &pixels, Class::constant(4), &device).unwrap());
+        assert_eq!(scores.len(), 3);
+        assert!(scores.iter().all(|s| (0.0..=1.0).contains(s)));
+        // One image alone scores as it does among the three.
+        let one = floats(
+            realness(
+                &gan,
+                &pixels[PIXELS..2 * PIXELS],
+                Class::constant(4),
+                &device,
+            )
+            .unwrap(),
+        );
+        assert!((one[0] - scores[1]).abs() < 1e-5);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::models::{Family, Kind, Model};
 use crate::play::{self, Frames, Origin, Recording};
 use burn::tensor::Device;
 use input::{bytes_of, fields, floats_of, knob_of, parse_options, part_of};
-use output::{Encoding, Frame, Link, Samples, to_js};
+use output::{Encoding, Frame, Link, Samples, Scores, to_js};
 use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 
@@ -147,6 +147,19 @@ impl Engine {
         };
         let e = play::encode(vae, &image, request.options.class, &self.device).map_err(js_err)?;
         Encoding::of(e).await
+    }
+
+    /// `{dataset, class, images}`: the GAN discriminator's probability "real" of each of n 28×28 images
+    /// (n·784 gray bytes), as `scores` — e.g. real test images, the reference for the samples' scores.
+    pub async fn score(&self, options: JsValue) -> Result<JsValue, JsError> {
+        let (request, extra) = parse_options(&options, &["images"])?;
+        let images = bytes_of(&extra, "images")?;
+        let Model::Gan(gan) = self.model(Kind::Family(Family::Gan), request.dataset)? else {
+            return Err(js_err("not a GAN"));
+        };
+        let scores =
+            play::realness(gan, &images, request.options.class, &self.device).map_err(js_err)?;
+        Scores::of(scores).await
     }
 
     /// `{image, t, seed}`: the forward process applied to a 28×28 image (t = 0 clean … 1000 noise).

@@ -47,6 +47,21 @@ async fn maybe_floats<const D: usize>(x: Option<Tensor<D>>) -> Result<JsValue, J
     })
 }
 
+/// Scores of images: `{scores}`.
+#[derive(Serialize)]
+pub(super) struct Scores {
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    scores: JsValue,
+}
+
+impl Scores {
+    pub(super) async fn of(scores: Tensor<1>) -> Result<JsValue, JsError> {
+        to_js(&Scores {
+            scores: floats(scores).await?.into(),
+        })
+    }
+}
+
 /// Images with what the page shows beside them: `{n, width, height, pixels}`, plus `latent` and `latents`
 /// (n·`latent` codes) for GAN / VAE samples and the discriminator's `scores` for GAN samples.
 #[derive(Serialize)]

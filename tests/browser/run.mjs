@@ -105,6 +105,10 @@ await test('a share link reproduces the same pixels', async () => {
   }
   const gridA = await canvasFacts(a, '#grid');
   assert(gridA.lit > 100, 'grid drawn');
+  // Beside the samples' D: what the discriminator gives the real test images of that class.
+  const reference = await a.locator('#d-reference').textContent();
+  const d = (reference.match(/\d\.\d\d/g) || []).map(Number);
+  assert(/class 3: median/.test(reference) && d.length === 5 && d.every((x) => x >= 0 && x <= 1) && d[3] <= d[0] && d[0] <= d[4], reference);
   await a.screenshot({ path: join(shots, 'play-gan.png'), fullPage: true });
   const b = await gpu.visit(link.search);
   await settle(b);
