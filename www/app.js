@@ -160,7 +160,11 @@ function fetchModel(key) {
 function ensureLoaded(e, key) {
   if (!e.loaded.has(key)) {
     const p = fetchModel(key)
-      .then((bytes) => e.lock(() => e.wasm.loadModel(bytes)))
+      .then(async (bytes) => {
+        const got = await e.lock(() => e.wasm.loadModel(bytes));
+        // A file of another model (a mix-up on the server) is named as such, not as a missing model.
+        if (got !== key) throw new Error(`models/${vocab.models[key]} holds the ${got} model`);
+      })
       .catch((err) => {
         throw err instanceof EngineDied ? err : new Error(`couldn't load the ${key} weights: ${errorText(err)}`);
       });
