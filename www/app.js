@@ -134,18 +134,30 @@ async function readBody(response, onProgress) {
   return bytes;
 }
 
+// A download that receives nothing for this long is given up (and tried again on the next use).
+const STALL_MS = 20_000;
+
 function fetchModel(key) {
   if (!modelBytes.has(key)) {
     const url = `models/${vocab.models[key]}`;
     const p = (async () => {
       showLoading(key, `loading ${key} weights…`);
+      const stop = new AbortController();
+      let timer = null;
+      const watch = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => stop.abort(new Error(`the download of ${url} stalled (nothing arrived for ${STALL_MS / 1000} s)`)), STALL_MS);
+      };
       try {
-        const r = await fetch(url);
+        watch();
+        const r = await fetch(url, { signal: stop.signal });
         if (!r.ok) throw new Error(`can't fetch ${url} (HTTP ${r.status})`);
-        return await readBody(r, (got, total) =>
-          showLoading(key, total ? `loading ${key} weights ${Math.min(99, Math.floor((100 * got) / total))}%` : `loading ${key} weights ${(got / 1e6).toFixed(1)} MB`),
-        );
+        return await readBody(r, (got, total) => {
+          watch();
+          showLoading(key, total ? `loading ${key} weights ${Math.min(99, Math.floor((100 * got) / total))}%` : `loading ${key} weights ${(got / 1e6).toFixed(1)} MB`);
+        });
       } finally {
+        clearTimeout(timer);
         showLoading(key, '');
         offlineCopy();
       }

@@ -18,14 +18,16 @@ const BASE_FLAGS = [
 ];
 
 /// A fresh browser (WebGPU on SwiftShader, or WebGPU disabled); pages opened with `visit` record their
-/// console errors in `errors`.
-export async function launch(webgpu) {
+/// console errors in `errors`. `serviceWorkers: 'block'` keeps the page's service worker out, so that
+/// `context.route` sees every request.
+export async function launch(webgpu, { serviceWorkers = 'allow' } = {}) {
   const flags = [...BASE_FLAGS, webgpu ? '--enable-unsafe-webgpu' : '--disable-features=WebGPU'];
   const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'trilemma-chromium-')), {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: flags,
     viewport: { width: 1280, height: 900 },
+    serviceWorkers,
   });
   const errors = [];
   const visit = async (query = '') => {

@@ -300,6 +300,19 @@ await test('speed view: bench times every family on the CPU and fills the table'
   await p.close();
 });
 await engineTests(cpu);
+await test('a stalled weight download gives up with a message, and the next try loads', async () => {
+  const quiet = await launch(false, { serviceWorkers: 'block' });
+  let stall = true;
+  await quiet.context.route('**/models/gan-mnist.bpk', (route) => (stall ? undefined : route.continue())); // never answered while stalled
+  const p = await quiet.visit('?family=vae&n=2');
+  await settle(p);
+  const first = await p.evaluate(() => window.trilemma.generate({ family: 'gan', n: 2 }).then(() => 'no error', (e) => String(e.message)));
+  assert(/gan-mnist.*stalled/.test(first), first);
+  stall = false;
+  const again = await p.evaluate(() => window.trilemma.generate({ family: 'gan', n: 2 }).then((r) => r.n));
+  assert(again === 2, `the second try drew ${again}`);
+  await quiet.context.close();
+});
 await test('no console errors on the CPU pages', async () => {
   assert(cpu.errors.length === 0, cpu.errors.join('\n'));
 });
