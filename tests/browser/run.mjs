@@ -263,6 +263,14 @@ await test('compare view: three families side by side and the scoreboard', async
   const diffusion = shipped.datasets.find((b) => b.dataset === 'mnist').rows.find((r) => r.id === 'diffusion').conditional;
   const cells = (await p.locator('#scoreboard-table tbody tr[data-model="diffusion"]').first().locator('td').allTextContents()).map((c) => c.replace(/\u00a0/g, ' '));
   assert(cells.includes(`${diffusion.fid.toFixed(2)} ± ${diffusion.fid_se.toFixed(2)}`), `diffusion row shows ${cells.join(' | ')}`);
+  // One knob, one seed: three settings of each family's knob, each a different row of samples.
+  await p.click('#sweep-run');
+  await p.waitForFunction(() => document.querySelectorAll('#sweep-rows canvas').length === 9 && /samples per row/.test(document.querySelector('#sweep-status').textContent), null, { timeout: 300_000 });
+  for (const [family, values] of [['gan', [0, 0.5, 1]], ['vae', [0, 0.5, 1]], ['diffusion', [0, 1, 3]]]) {
+    const facts = [];
+    for (const v of values) facts.push(await canvasFacts(p, `#sweep-rows canvas[data-sweep="${family}-${v}"]`));
+    assert(facts.every((c) => c.lit > 50) && new Set(facts.map((c) => c.hash)).size === 3, `${family} sweep: ${JSON.stringify(facts)}`);
+  }
   await p.screenshot({ path: join(shots, 'compare.png'), fullPage: true });
   await p.close();
 });

@@ -1,0 +1,38 @@
+// The Compare view's knob sweep: each family's trade-off knob (GAN ψ, VAE temperature, diffusion guidance)
+// at three settings, one seed and class, as rows of samples. Uses app.js's engine calls and controls
+// (loaded before this classic script).
+'use strict';
+
+// The knob of each family and the settings it is shown at: off, the default, and strong.
+const SWEEPS = [
+  { family: 'gan', knob: 'truncation', label: 'GAN truncation ψ', values: [0, 0.5, 1] },
+  { family: 'vae', knob: 'temperature', label: 'VAE temperature', values: [0, 0.5, 1] },
+  { family: 'diffusion', knob: 'guidance', label: 'diffusion guidance', values: [0, 1, 3] },
+];
+const SWEEP_N = 8;
+
+async function runSweep() {
+  const status = $('#sweep-status');
+  const rows = $('#sweep-rows');
+  rows.replaceChildren();
+  const cls = classValue(f.class.value);
+  for (const { family, knob, label, values } of SWEEPS) {
+    for (const value of values) {
+      status.textContent = `${label} ${value}…`;
+      // The knob's value must lie in its range (the vocabulary's), whatever the list above says.
+      const range = vocab.ranges[knob];
+      if (value < range.min || value > range.max) throw new Error(`${knob} ${value} lies outside ${range.min}–${range.max}`);
+      const opts = { ...optionsFor(family), n: SWEEP_N, [knob]: value };
+      const { out } = await engineCall([`${family}-${opts.dataset}`], (w) => w.generate(opts));
+      const canvas = h('canvas', { className: 'pixels', ariaLabel: `${label} ${value}` });
+      canvas.dataset.sweep = `${family}-${value}`;
+      rows.append(h('figure', { className: 'sweep-row' }, h('figcaption', { textContent: `${label} = ${value}` }), canvas));
+      drawGrid(canvas, out, { cols: SWEEP_N, fit: 560 });
+    }
+  }
+  status.textContent = `seed ${f.seed.value}, class ${cls}: ${SWEEP_N} samples per row`;
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  $('#sweep-run').addEventListener('click', () => track(attempt('sweep', "Couldn't sweep", runSweep)));
+});
