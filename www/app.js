@@ -624,13 +624,31 @@ function setView(name) {
 }
 
 /// What a view shows when it opens.
+// Diffusion work a view starts by itself, in UNet passes (samples × steps × 2 with guidance): above this
+// (≈ 8× the default grid) it waits for a click, so a link cannot set a phone denoising for minutes.
+const AUTO_PASSES = 5000;
+
+/// UNet passes of a diffusion request (DDPM always takes every step).
+function unetPasses(o) {
+  const steps = o.sampler === 'ddpm' ? vocab.ranges.steps.max : o.steps;
+  return o.n * steps * (o.class !== 'none' && o.guidance > 0 ? 2 : 1);
+}
+
+/// Whether a view may start this diffusion work itself; if not, it says what pressing the button costs.
+function mayStart(o, button) {
+  const passes = unetPasses(o);
+  if (passes <= AUTO_PASSES) return true;
+  setNotice('work', `These settings ask for ${passes.toLocaleString('en')} UNet passes (${o.n} samples × ${o.sampler === 'ddpm' ? 'DDPM, all' : o.steps} steps${o.class !== 'none' && o.guidance > 0 ? ' × 2 for guidance' : ''}), minutes on a phone: press ${button} to run them.`);
+  return false;
+}
+
 function enterView() {
   if (view === 'play') {
-    if (!gridResult) generatePage();
+    if (!gridResult && (f.family.value !== 'diffusion' || mayStart(optionsFor('diffusion'), 'Generate'))) generatePage();
     refreshTools();
   } else if (view === 'compare') {
     showScoreboard();
-    if (compareKey !== compareSettings()) track(attempt('compare', "Couldn't compare", runCompare));
+    if (compareKey !== compareSettings() && mayStart(optionsFor('diffusion'), 'Compare')) track(attempt('compare', "Couldn't compare", runCompare));
   } else {
     drawSpeedChart();
   }
@@ -638,6 +656,7 @@ function enterView() {
 
 /// The main action of the view: the Generate (or Compare) button.
 function act() {
+  setNotice('work', ''); // a click runs whatever it costs
   if (view === 'play') generatePage();
   else if (view === 'compare') track(attempt('compare', "Couldn't compare", runCompare));
 }

@@ -119,6 +119,14 @@ await test('a share link reproduces the same pixels', async () => {
   await a.close();
   await b.close();
 });
+await test('a link asking for heavy diffusion work waits for a click, saying what it costs', async () => {
+  const p = await gpu.visit('?family=diffusion&sampler=ddpm&n=64&class=0&guidance=20');
+  await settle(p);
+  const notice = await p.locator('#notice').textContent();
+  assert(/128,000 UNet passes/.test(notice) && /press Generate/.test(notice), notice);
+  assert((await p.locator('#status').textContent()) === '' && (await p.evaluate(() => document.querySelector('#grid').width)) === 0, 'the run started by itself');
+  await p.close();
+});
 await test('a malformed link falls back to defaults for the bad fields with a visible notice', async () => {
   const hostile = '?family=gan&n=2&seed=abc&class=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&zz=1&truncation=1e999';
   const p = await gpu.visit(hostile);
