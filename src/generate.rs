@@ -9,7 +9,7 @@ use crate::models::diffusion::{Eta, Guidance, Run, SampleOptions, Sampler, Start
 use crate::models::gan::Truncation;
 use crate::models::vae::Temperature;
 use crate::models::{Family, Model, class_tokens};
-use crate::rng::{Rng, SampleSeed};
+use crate::rng::SampleSeed;
 use burn::tensor::{Device, Tensor};
 use serde::Serialize;
 
@@ -279,8 +279,7 @@ pub fn draw_latents(
     options: &Options,
     device: &Device,
 ) -> Result<Tensor<2>, String> {
-    let mut rng = Rng::new(options.seed.get());
-    rng.skip_normals(part.first * model.latent_size()?);
+    let mut rng = part.seed(options).stream_at(model.latent_size()?);
     let n = part.count;
     match model {
         Model::Gan(gan) => Ok(gan

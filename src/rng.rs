@@ -100,12 +100,12 @@ impl From<u64> for SampleSeed {
 }
 
 impl SampleSeed {
-    /// `per` standard normals for each of `n` samples: the seed's own stream, sample after sample, from
-    /// sample `first`.
-    pub fn normals(self, n: usize, per: usize) -> Vec<f32> {
+    /// The seed's own stream, where sample `first` starts drawing when each sample draws `per` normals
+    /// (sample after sample).
+    pub fn stream_at(self, per: usize) -> Rng {
         let mut rng = Rng::new(self.seed);
         rng.skip_normals(self.first * per);
-        rng.normals(n * per)
+        rng
     }
 
     /// One generator for each of `n` samples, for the noise a run draws after its start.
@@ -122,8 +122,8 @@ mod tests {
 
     #[test]
     fn a_sample_draws_the_same_noise_in_any_batch() {
-        let whole = SampleSeed::from(9).normals(5, 3);
-        let part = SampleSeed { seed: 9, first: 2 }.normals(3, 3);
+        let whole = SampleSeed::from(9).stream_at(3).normals(5 * 3);
+        let part = SampleSeed { seed: 9, first: 2 }.stream_at(3).normals(3 * 3);
         assert_eq!(whole[6..], part[..]);
         let later = |first, i: usize| SampleSeed { seed: 9, first }.streams(4)[i].next_u64();
         assert_eq!(later(0, 3), later(2, 1));

@@ -3,9 +3,9 @@
 
 use super::{Denoiser, SampleOptions, Sampler, Schedule, Strength, T};
 use crate::data::SIDE;
-use crate::models::{class_tokens, normal_rows};
+use crate::models::{class_tokens, normal, normal_rows};
 use crate::rng::{Rng, SampleSeed};
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor};
 
 /// What a run starts from.
 // A run holds one `Start`: boxing the images would save nothing.
@@ -77,8 +77,7 @@ impl Run {
         let n = classes.len();
         let seed = seed.into();
         let schedule = Schedule::default();
-        let dims = [n, 1, SIDE, SIDE];
-        let noise = Tensor::from_data(TensorData::new(seed.normals(n, SIDE * SIDE), dims), device);
+        let noise = normal(&mut seed.stream_at(SIDE * SIDE), [n, 1, SIDE, SIDE], device);
         let check = |image: &Tensor<4>| {
             if image.dims() != [n, 1, 28, 28] {
                 return Err(format!(
@@ -271,8 +270,8 @@ impl Run {
 mod tests {
     use super::*;
     use crate::models::diffusion::{Eta, Guidance, Sampler, Steps, Strength};
-    use crate::models::normal;
     use crate::models::unet::{Unet, UnetConfig};
+    use burn::tensor::TensorData;
 
     fn tiny_unet(device: &Device) -> Unet {
         UnetConfig::new()
