@@ -5,7 +5,7 @@
 
 use crate::data::{CLASSES, DatasetKind};
 use crate::knob::{Knob, Scalar, quote, whole, whole_knob};
-use crate::models::diffusion::{Eta, Guidance, Run, SampleOptions, Sampler, Start, Steps};
+use crate::models::diffusion::{Eta, Guidance, Run, SampleOptions, Sampler, Start, Steps, T};
 use crate::models::gan::Truncation;
 use crate::models::vae::Temperature;
 use crate::models::{Family, Model, class_tokens};
@@ -103,6 +103,28 @@ impl Options {
     pub fn classes(&self) -> Vec<Option<usize>> {
         vec![self.class.get(); self.n.get()]
     }
+
+    /// What a diffusion run from noise of these options costs, in UNet passes.
+    pub fn cost(&self) -> Cost {
+        let d = &self.diffusion;
+        let steps = d.timesteps(T).len();
+        let guided = d.guided(self.class.get().is_some());
+        Cost {
+            samples: self.n.get(),
+            steps,
+            guided,
+            passes: self.n.get() * steps * if guided { 2 } else { 1 },
+        }
+    }
+}
+
+/// The work of a diffusion run: `passes` = samples × steps, twice with guidance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Cost {
+    pub samples: usize,
+    pub steps: usize,
+    pub guided: bool,
+    pub passes: usize,
 }
 
 /// The share of a request's samples one engine draws: samples `first..first + count` of its `n`, the
@@ -296,6 +318,28 @@ mod tests {
 
     fn set(key: &str, value: Scalar) -> Result<Request, String> {
         Request::from_fields([(key, &value)])
+    }
+
+    #[test]
+    fn a_run_costs_samples_times_steps_twice_with_guidance() {
+        let request = |fields: &[(&str, Scalar)]| {
+            Request::from_fields(fields.iter().map(|(k, v)| (*k, v))).unwrap()
+        };
+        // The default grid: 16 samples × DPM-Solver++ 20, unconditional.
+        assert_eq!(Options::default().cost().passes, 16 * 20);
+        let heavy = request(&[
+            ("sampler", Scalar::Text("ddpm".into())),
+            ("n", Scalar::Number(64.0)),
+            ("class", Scalar::Number(0.0)),
+            ("guidance", Scalar::Number(20.0)),
+        ]);
+        let cost = heavy.options.cost();
+        assert_eq!((cost.steps, cost.guided, cost.passes), (T, true, 128_000));
+        let unguided = request(&[
+            ("class", Scalar::Number(3.0)),
+            ("guidance", Scalar::Number(0.0)),
+        ]);
+        assert!(!unguided.options.cost().guided);
     }
 
     #[test]

@@ -43,7 +43,7 @@ function applyVocabulary() {
   setClassOptions();
   form.classList.remove('starting');
 }
-let ready = null; // promise of {backend, adapter}: the first engine is up
+let ready = null; // promise of {backend, adapter, workers}: the first engine is up
 let form = null;
 let f = null; // form.elements: the controls by name
 let view = 'play';
@@ -211,7 +211,7 @@ function testImages(dataset) {
 
 // --- engines -----------------------------------------------------------------------------------------
 
-const engines = new Map(); // backend -> Promise<engine>: one each, shared by the page and the benchmark
+const engines = new Map(); // "backend×workers" -> Promise<engine>: one each, shared by the page and the benchmark
 let engine = null; // the page's engine: { backend, adapter, wasm: RemoteEngine, loaded: Map<key, Promise>, lock }
 
 /// The browser's WebGPU adapter: its name, and whether it only emulates a GPU in software (SwiftShader and
@@ -623,25 +623,20 @@ function setView(name) {
   syncControls();
 }
 
-/// What a view shows when it opens.
 // Diffusion work a view starts by itself, in UNet passes (samples × steps × 2 with guidance): above this
 // (≈ 8× the default grid) it waits for a click, so a link cannot set a phone denoising for minutes.
 const AUTO_PASSES = 5000;
 
-/// UNet passes of a diffusion request (DDPM always takes every step).
-function unetPasses(o) {
-  const steps = o.sampler === 'ddpm' ? vocab.ranges.steps.max : o.steps;
-  return o.n * steps * (o.class !== 'none' && o.guidance > 0 ? 2 : 1);
-}
-
-/// Whether a view may start this diffusion work itself; if not, it says what pressing the button costs.
+/// Whether a view may start this diffusion work itself (its cost as the engine counts it); if not, it
+/// says what pressing the button costs.
 function mayStart(o, button) {
-  const passes = unetPasses(o);
-  if (passes <= AUTO_PASSES) return true;
-  setNotice('work', `These settings ask for ${passes.toLocaleString('en')} UNet passes (${o.n} samples × ${o.sampler === 'ddpm' ? 'DDPM, all' : o.steps} steps${o.class !== 'none' && o.guidance > 0 ? ' × 2 for guidance' : ''}), minutes on a phone: press ${button} to run them.`);
+  const cost = bindings.runCost(o);
+  if (cost.passes <= AUTO_PASSES) return true;
+  setNotice('work', `These settings ask for ${cost.passes.toLocaleString('en')} UNet passes (${cost.samples} samples × ${cost.steps} steps${cost.guided ? ' × 2 for guidance' : ''}), minutes on a phone: press ${button} to run them.`);
   return false;
 }
 
+/// What a view shows when it opens.
 function enterView() {
   if (view === 'play') {
     if (!gridResult && (f.family.value !== 'diffusion' || mayStart(optionsFor('diffusion'), 'Generate'))) generatePage();
@@ -721,8 +716,9 @@ function realScoresOf(dataset, cls) {
       const all = await testImages(dataset);
       const images = cls === 'none' ? all : all.subarray(cls * 7840, (cls + 1) * 7840); // image i has class i / 10
       const scores = [];
-      for (let at = 0; at < images.length; at += 50 * 784) {
-        const part = images.slice(at, at + 50 * 784);
+      const most = vocab.ranges.n.max * 784; // as many images as one request may hold
+      for (let at = 0; at < images.length; at += most) {
+        const part = images.slice(at, at + most);
         const { out } = await engineCall([`gan-${dataset}`], (w) => w.score({ dataset, class: cls, images: part }));
         scores.push(...out.scores);
       }
@@ -1174,7 +1170,8 @@ function checkBenchOptions(o) {
   if ('backend' in o && !(o.backend in BACKEND_NAMES)) fail(`backend must be webgpu or cpu, got ${JSON.stringify(o.backend)}`);
   if ('dataset' in o && !datasetOf(o.dataset)) fail(`dataset must be one of ${vocab.datasets.map((d) => d.name).join(', ')}, got ${JSON.stringify(o.dataset)}`);
   if ('families' in o && !(Array.isArray(o.families) && o.families.every((x) => vocab.families.includes(x)))) fail(`families must be a list of ${vocab.families.join(', ')}`);
-  if ('batches' in o && !(Array.isArray(o.batches) && o.batches.every((b) => Number.isInteger(b) && b >= 1 && b <= 64))) fail('batches must be a list of whole numbers 1–64');
+  const n = vocab.ranges.n;
+  if ('batches' in o && !(Array.isArray(o.batches) && o.batches.every((b) => Number.isInteger(b) && b >= n.min && b <= n.max))) fail(`batches must be a list of whole numbers ${n.min}–${n.max}`);
   if ('repeats' in o && !(Number.isInteger(o.repeats) && o.repeats >= 1 && o.repeats <= 20)) fail('repeats must be a whole number 1–20');
   if ('workers' in o) checkWorkers(o.workers, 'bench');
   if ('diffusion' in o && !(Array.isArray(o.diffusion) && o.diffusion.every((d) => d && typeof d === 'object' && Object.keys(d).every((k) => DIFFUSION_KEYS.includes(k))))) {
@@ -1211,16 +1208,18 @@ function runBench(plan, { backend, workers, repeats, dataset }) {
         // scores: false: the GAN row times the generator alone, not the discriminator's score beside it.
         const opts = { family: item.family, dataset, n: item.batch, seed: 0, scores: false, ...item.knobs };
         const times = [];
-        let dispatches = 0; // WebGPU compute dispatches of the last call
+        // WebGPU compute dispatches of the last call (asked of the worker beside the timing, not in it).
+        const gpu = e.backend === 'webgpu';
+        let dispatches;
         for (let r = 0; r <= repeats; r++) {
           status.textContent = `${BACKEND_NAMES[e.backend]}: ${item.family} ${item.config} ×${item.batch}, ${r === 0 ? 'warm-up' : `run ${r} of ${repeats}`}`;
           times.push(
             await e.lock(async () => {
-              const before = await e.wasm.dispatches();
+              const before = gpu && (await e.wasm.dispatches());
               const t0 = performance.now();
               await e.wasm.generate(opts);
               const ms = performance.now() - t0;
-              dispatches = (await e.wasm.dispatches()) - before;
+              if (gpu) dispatches = (await e.wasm.dispatches()) - before;
               return ms;
             }),
           );
@@ -1275,18 +1274,9 @@ function showSharedSpeed(speed) {
 
 /// The link to the newest own result, copied (or shown selected where there is no clipboard).
 async function shareSpeed() {
-  const status = $('#bench-share-status');
   const url = `${location.origin}${location.pathname}?view=speed&${bindings.encodeSpeedLink(ownSpeed)}`;
-  const input = $('#bench-share-link');
-  input.value = url;
-  try {
-    await navigator.clipboard.writeText(url);
-    status.textContent = 'link copied: open it anywhere to compare';
-  } catch (e) {
-    input.hidden = false;
-    input.select();
-    status.textContent = 'copy the link (Ctrl+C / ⌘C)';
-  }
+  const copied = await copyText(url, $('#bench-share-link'));
+  $('#bench-share-status').textContent = copied ? 'link copied: open it anywhere to compare' : 'copy the link (Ctrl+C / ⌘C)';
 }
 
 function drawSpeedChart() {
@@ -1588,31 +1578,31 @@ function main() {
   };
 }
 
+/// Copies `text` (a link) to the clipboard; resolves to whether it got there. `input` holds it, and where
+/// there is no clipboard access (e.g. plain http) it is shown selected, ready for the visitor to copy.
+async function copyText(text, input) {
+  input.value = text;
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch (e) {
+    input.hidden = false;
+    input.select();
+    try {
+      return document.execCommand('copy');
+    } catch (err) {
+      return false; // the selected text stays for the visitor to copy
+    }
+  }
+}
+
 async function copyLink() {
   syncLink();
   const status = $('#copy-status');
-  const say = (text) => {
-    status.textContent = text;
-    clearTimeout(copyLink.timer);
-    copyLink.timer = setTimeout(() => (status.textContent = ''), 2500);
-  };
-  try {
-    await navigator.clipboard.writeText(location.href);
-    say('copied');
-  } catch (e) {
-    // No clipboard access (e.g. plain http): show the link selected, ready to copy.
-    const input = $('#link-text');
-    input.hidden = false;
-    input.value = location.href;
-    input.select();
-    let copied = false;
-    try {
-      copied = document.execCommand('copy');
-    } catch (err) {
-      // the selected link stays for the user to copy
-    }
-    say(copied ? 'copied' : 'press Ctrl+C (⌘C) to copy');
-  }
+  const copied = await copyText(location.href, $('#link-text'));
+  status.textContent = copied ? 'copied' : 'press Ctrl+C (⌘C) to copy';
+  clearTimeout(copyLink.timer);
+  copyLink.timer = setTimeout(() => (status.textContent = ''), 2500);
 }
 
 // The script is loaded from <head>: wait for the controls to exist.

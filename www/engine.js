@@ -80,12 +80,12 @@ class RemoteEngine {
     this.die('closed');
   }
 
-  call(op, args, transfer = []) {
+  call(op, args) {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, op, args }, transfer);
+      this.worker.postMessage({ id, op, args });
     });
   }
 

@@ -259,6 +259,14 @@ impl Run {
     }
 }
 
+/// What a diffusion run of `options` costs: `{samples, steps, guided, passes}` (UNet passes); throws when
+/// an option is invalid.
+#[wasm_bindgen(js_name = runCost)]
+pub fn run_cost(options: JsValue) -> Result<JsValue, JsError> {
+    let (request, _) = parse_options(&options, &[])?;
+    to_js(&request.options.cost())
+}
+
 /// The page's vocabulary (see `crate::vocabulary`): families, datasets and class names, views, samplers,
 /// option names, every knob's range and default, the default state, the model files.
 #[wasm_bindgen]

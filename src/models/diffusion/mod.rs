@@ -144,6 +144,12 @@ pub struct SampleOptions {
 }
 
 impl SampleOptions {
+    /// Whether a run takes two UNet passes a step (with and without the class): guidance on, and at least
+    /// one sample `conditional`.
+    pub fn guided(&self, conditional: bool) -> bool {
+        self.guidance.get() > 0.0 && conditional
+    }
+
     fn eta(&self) -> f64 {
         match self.sampler {
             Sampler::Ddpm => 1.0,

@@ -113,7 +113,7 @@ impl Run {
                 (noise, T, Some(known), None)
             }
         };
-        let guided = options.guidance.get() > 0.0 && classes.iter().any(Option::is_some);
+        let guided = options.guided(classes.iter().any(Option::is_some));
         Ok(Self {
             schedule,
             options,
