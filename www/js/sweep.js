@@ -1,7 +1,11 @@
-// The Compare view's knob sweep: each family's trade-off knob (GAN ψ, VAE temperature, diffusion guidance)
-// at three settings, one seed and class, as rows of samples. Uses app.js's engine calls and controls
-// (loaded before this classic script).
-'use strict';
+
+import { track } from './async.js';
+import { drawGrid } from './canvas.js';
+import { $, h } from './dom.js';
+import { engineCall } from './engine.js';
+import { attempt } from './notices.js';
+import { classValue, f, optionsFor } from './state.js';
+import { vocab } from './vocab.js';
 
 // The knob of each family and the settings it is shown at: off, the default, and strong.
 const SWEEPS = [
@@ -33,6 +37,6 @@ async function runSweep() {
   status.textContent = `seed ${f.seed.value}, class ${cls}: ${SWEEP_N} samples per row`;
 }
 
-document.addEventListener('DOMContentLoaded', () => {
+export function setUpSweep() {
   $('#sweep-run').addEventListener('click', () => track(attempt('sweep', "Couldn't sweep", runSweep)));
-});
+}

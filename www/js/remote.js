@@ -1,10 +1,8 @@
 // The page's side of an engine worker (worker.js): the same calls as the wasm Engine, as messages, so every
-// model runs off the page's thread. app.js (loaded after this classic script) picks the engines; this file
-// only carries calls and answers, and says when a worker has died.
-'use strict';
-
+// model runs off the page's thread. engine.js picks the engines; this file only carries calls and answers,
+// and says when a worker has died.
 /// An engine's worker stopped (a trap, out of memory, a crash): its models and runs are gone with it.
-class EngineDied extends Error {
+export class EngineDied extends Error {
   constructor(reason) {
     super(`the engine stopped (${reason})`);
     this.reason = reason;
@@ -27,7 +25,7 @@ class RemoteEngine {
   static async start(backend) {
     const files = wasmFiles();
     // The glue's hash in the worker's address: a new build never runs an old worker from a cache.
-    const url = new URL(`worker.js?v=${encodeURIComponent(files.glue.split('/').pop())}`, document.baseURI);
+    const url = new URL(`worker.js?v=${encodeURIComponent(files.glue.split('/').pop())}`, import.meta.url);
     const engine = new RemoteEngine(new Worker(url, { type: 'module' }), backend);
     try {
       await engine.call('start', { ...files, backend });
@@ -181,7 +179,7 @@ function joinParts(answers) {
 /// CPU workers sharing every batch: each draws a contiguous part of the samples (`first`, `count`), which
 /// the engine draws exactly as in one piece, so the pixels never depend on the number of workers. Small
 /// single-image calls go to the first worker. If one worker dies the pool dies with it.
-class EnginePool {
+export class EnginePool {
   static async start(backend, size) {
     const started = await Promise.allSettled(Array.from({ length: size }, () => RemoteEngine.start(backend)));
     const failed = started.find((s) => s.status === 'rejected');

@@ -1,4 +1,4 @@
-// An engine worker: one wasm instance and one backend's models, off the page's thread. The page (engine.js)
+// An engine worker: one wasm instance and one backend's models, off the page's thread. The page (remote.js)
 // sends `{id, op, args}`; every message is answered `{id, value}` or `{id, error, trap}`, in order, one at a
 // time (a wasm engine must not be re-entered while one of its async calls runs). A trap (a panic, running
 // out of memory, a GPU backend failing under a call) poisons the instance: it is reported as such and the

@@ -1,0 +1,91 @@
+// The scripting API, `window.trilemma`.
+import { idle, track } from './async.js';
+import { drawGrid } from './canvas.js';
+import { inpaintInPanel } from './diffusion-tools.js';
+import { engineCall, ready, setBackend } from './engine.js';
+import { startMain } from './play.js';
+import { bench } from './speed.js';
+import { currentState, linkQuery, optionsFor } from './state.js';
+import { datasetOf, vocab } from './vocab.js';
+
+function checkOptions(opts, what) {
+  if (typeof opts !== 'object' || opts === null) throw new Error(`${what}: opts must be an object`);
+  for (const k of Object.keys(opts)) {
+    if (!vocab.options.includes(k)) throw new Error(`unknown option "${k}" (known: ${vocab.options.join(', ')})`);
+  }
+}
+
+/// 784 gray bytes from a Uint8Array or any list of numbers.
+function bytes784(x, name) {
+  if (!x || x.length !== 784) throw new Error(`${name} must be 784 gray bytes (28×28), got ${x && x.length != null ? `${x.length} values` : typeof x}`);
+  return x instanceof Uint8Array ? x : Uint8Array.from(x);
+}
+
+/// Generates samples; rejects with a clear message on invalid options.
+/// Calls `fn(wasm, opts)` on the model that `opts` names (family and dataset defaulted as links default
+/// them); resolves to its answer with `ms` and `backend`.
+async function modelCall(opts, fn) {
+  const family = opts.family ?? vocab.defaults.family;
+  const dataset = opts.dataset ?? vocab.defaults.dataset;
+  if (!vocab.families.includes(family)) throw new Error(`unknown family "${family}" (${vocab.families.join(', ')})`);
+  if (!datasetOf(dataset)) throw new Error(`unknown dataset "${dataset}" (${vocab.datasets.map((d) => d.name).join(', ')})`);
+  const { out, ms, backend } = await engineCall([`${family}-${dataset}`], (w) => fn(w, { ...opts, family, dataset }));
+  return { ...out, ms, backend };
+}
+
+async function generate(opts = {}) {
+  checkOptions(opts, 'generate(opts)');
+  return modelCall(opts, (w, o) => w.generate(o));
+}
+
+/// `frames` samples along the path between two latent codes `from` and `to` (GAN / VAE codes, diffusion
+/// starting noise); opts as for generate.
+async function interpolateApi({ from, to, frames = 8, ...opts } = {}) {
+  checkOptions(opts, 'interpolate(opts)');
+  const codes = (v, name) => {
+    if (!v || typeof v.length !== 'number') throw new Error(`${name} is required (an array of latent values)`);
+    return Float32Array.from(v);
+  };
+  const [a, b] = [codes(from, 'from'), codes(to, 'to')];
+  return modelCall(opts, (w, o) => w.interpolate({ ...o, from: a, to: b, frames }));
+}
+
+/// A diffusion run shown in the Play view's scrubber; opts default to the controls' diffusion options.
+async function runApi(opts = {}, start = { kind: 'noise' }) {
+  checkOptions(opts, 'run(opts, start)');
+  const s = { ...start };
+  if ('image' in s) s.image = bytes784(s.image, 'start.image');
+  if ('mask' in s) s.mask = bytes784(s.mask, 'start.mask');
+  await ready;
+  return startMain({ ...optionsFor('diffusion'), ...opts }, s);
+}
+
+/// Inpaints in the inpainting panel; resolves to the result's pixels.
+async function inpaintApi({ image, mask: maskBytes, ...opts } = {}) {
+  checkOptions(opts, 'inpaint(opts)');
+  const start = { kind: 'inpaint', image: bytes784(image, 'image'), mask: bytes784(maskBytes, 'mask') };
+  await ready;
+  const result = await inpaintInPanel(opts, start);
+  return result.pixels;
+}
+
+function shareUrl() {
+  return location.origin + location.pathname + linkQuery() + location.hash;
+}
+
+/// `window.trilemma`: the page's scripting API (the tests and the benchmark use it too).
+export function installApi() {
+  window.trilemma = {
+    ready,
+    generate: (opts) => track(generate(opts)),
+    setBackend: (backend, opts) => track(setBackend(backend, opts)),
+    bench: (opts) => track(bench(opts)),
+    run: (opts, start) => track(runApi(opts, start)),
+    interpolate: (opts) => track(interpolateApi(opts)),
+    inpaint: (opts) => track(inpaintApi(opts)),
+    shareUrl,
+    state: currentState,
+    idle,
+    drawGrid,
+  };
+}

@@ -1,0 +1,117 @@
+// Weights and real test images: fetched once (with progress, and given up when stalled), loaded into
+// each engine once.
+import { errorText } from './async.js';
+import { $ } from './dom.js';
+import { offlineCopy } from './offline.js';
+import { EngineDied } from './remote.js';
+import { f, view } from './state.js';
+import { datasetOf, vocab } from './vocab.js';
+
+const modelBytes = new Map(); // "gan-mnist" -> Promise<Uint8Array>, shared by both backends
+export const loading = new Map(); // key -> progress text
+
+function showLoading(key, text) {
+  if (text) loading.set(key, text);
+  else loading.delete(key);
+  const el = $('#loading');
+  el.textContent = [...loading.values()].join(' · ');
+  el.hidden = loading.size === 0;
+}
+
+/// A response's body, reporting progress as it arrives.
+async function readBody(response, onProgress) {
+  const total = Number(response.headers.get('content-length')) || 0;
+  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+  const reader = response.body.getReader();
+  const chunks = [];
+  let got = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    got += value.length;
+    onProgress(got, total);
+  }
+  const bytes = new Uint8Array(got);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
+}
+
+// A download that receives nothing for this long is given up (and tried again on the next use).
+const STALL_MS = 20_000;
+
+export function fetchModel(key) {
+  if (!modelBytes.has(key)) {
+    const url = `models/${vocab.models[key]}`;
+    const p = (async () => {
+      showLoading(key, `loading ${key} weights…`);
+      const stop = new AbortController();
+      let timer = null;
+      const watch = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => stop.abort(new Error(`the download of ${url} stalled (nothing arrived for ${STALL_MS / 1000} s)`)), STALL_MS);
+      };
+      try {
+        watch();
+        const r = await fetch(url, { signal: stop.signal });
+        if (!r.ok) throw new Error(`can't fetch ${url} (HTTP ${r.status})`);
+        return await readBody(r, (got, total) => {
+          watch();
+          showLoading(key, total ? `loading ${key} weights ${Math.min(99, Math.floor((100 * got) / total))}%` : `loading ${key} weights ${(got / 1e6).toFixed(1)} MB`);
+        });
+      } finally {
+        clearTimeout(timer);
+        showLoading(key, '');
+        offlineCopy();
+      }
+    })();
+    p.catch(() => modelBytes.delete(key)); // a failed fetch may be retried
+    modelBytes.set(key, p);
+  }
+  return modelBytes.get(key);
+}
+
+/// Loads a model into engine `e` once (the bytes are fetched once for all engines).
+export function ensureLoaded(e, key) {
+  if (!e.loaded.has(key)) {
+    const p = fetchModel(key)
+      .then(async (bytes) => {
+        const got = await e.lock(() => e.wasm.loadModel(bytes));
+        // A file of another model (a mix-up on the server) is named as such, not as a missing model.
+        if (got !== key) throw new Error(`models/${vocab.models[key]} holds the ${got} model`);
+      })
+      .catch((err) => {
+        throw err instanceof EngineDied ? err : new Error(`couldn't load the ${key} weights: ${errorText(err)}`);
+      });
+    p.catch(() => e.loaded.delete(key));
+    e.loaded.set(key, p);
+  }
+  return e.loaded.get(key);
+}
+
+/// The models the current view needs first: fetched at start, before anyone asks.
+export function neededModels() {
+  const families = view === 'compare' ? vocab.families : view === 'play' ? [f.family.value] : [];
+  return families.map((family) => `${family}-${f.dataset.value}`);
+}
+
+// Real test images: 100 per dataset, 784 bytes each, image i of class floor(i / 10).
+const testSets = new Map();
+export function testImages(dataset) {
+  if (!testSets.has(dataset)) {
+    const url = `models/${datasetOf(dataset).picks}`;
+    const p = fetch(url).then(async (r) => {
+      if (!r.ok) throw new Error(`can't fetch ${url} (HTTP ${r.status})`);
+      const bytes = new Uint8Array(await r.arrayBuffer());
+      if (bytes.length !== 100 * 784) throw new Error(`${url} has ${bytes.length} bytes, not 100 images of 784`);
+      return bytes;
+    });
+    p.catch(() => testSets.delete(dataset));
+    testSets.set(dataset, p);
+  }
+  return testSets.get(dataset);
+}
