@@ -6,7 +6,7 @@
 //! percent-encoding — keeps its default and adds a notice that names it. Notices are plain text (the page
 //! shows them as text, never as HTML) and quote at most a short, escaped piece of the input.
 
-use crate::generate::Request;
+use crate::generate::{Class, Request};
 use crate::knob::{Knob, Scalar, named_knob, quote, whole_knob};
 use crate::models::diffusion::{Strength, T, Timestep};
 use crate::speed::SpeedResult;
@@ -21,9 +21,10 @@ const MAX_NOTICE: usize = 120;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum View {
     /// One family's controls and samples.
-    #[default]
     Play,
-    /// The three families side by side, and the scoreboard.
+    /// The three families racing side by side on one seed and class, and the scoreboard: where a first
+    /// visit lands.
+    #[default]
     Compare,
     /// The speed benchmark.
     Speed,
@@ -48,7 +49,7 @@ whole_knob!(
 );
 
 /// Everything a share link restores.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct State {
     pub view: View,
     #[serde(flatten)]
@@ -59,6 +60,25 @@ pub struct State {
     pub t: Timestep,
     /// Image-to-image: how far the drawing is noised before it is denoised.
     pub strength: Strength,
+}
+
+/// The class a first visit races the families on (one click away from unconditional, where collapse
+/// shows).
+pub const LANDING_CLASS: Class = Class::constant(3);
+
+impl Default for State {
+    /// A first visit: the Compare view, every knob at its default, one class chosen.
+    fn default() -> Self {
+        let mut request = Request::default();
+        request.options.class = LANDING_CLASS;
+        Self {
+            view: View::default(),
+            request,
+            frame: None,
+            t: Timestep::default(),
+            strength: Strength::default(),
+        }
+    }
 }
 
 /// A state built field by field, each field checked as it is set.

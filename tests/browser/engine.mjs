@@ -21,7 +21,7 @@ function choose(page, fields) {
 
 export async function engineTests(cpu) {
   await test('models run off the main thread: no task over 50 ms while a DDIM-50 grid of 16 and a GAN grid of 64 generate', async () => {
-    const p = await cpu.visit('?family=vae&n=4&seed=2');
+    const p = await cpu.visit('?view=play&family=vae&n=4&seed=2');
     await settle(p);
     await watchLongTasks(p);
     await choose(p, { family: 'gan', n: 64, seed: 5 });
@@ -36,7 +36,7 @@ export async function engineTests(cpu) {
   });
 
   await test('a worker that dies is replaced: the call in flight runs again, a recorded run still scrubs', async () => {
-    const p = await cpu.visit('?family=diffusion&n=2&class=4&seed=3&sampler=ddim&steps=4');
+    const p = await cpu.visit('?view=play&family=diffusion&n=2&class=4&seed=3&sampler=ddim&steps=4');
     await settle(p);
     const scrubTo = async (i) => {
       await slide(p, '#scrubber', i);
@@ -64,7 +64,7 @@ export async function engineTests(cpu) {
   });
 
   await test('CPU workers share a batch: 1 or 2 workers draw the same pixels, and n = 2 is the first 2 of n = 5', async () => {
-    const p = await cpu.visit('?family=gan&n=2');
+    const p = await cpu.visit('?view=play&family=gan&n=2');
     await settle(p);
     const draw = (workers, opts) =>
       p.evaluate(
@@ -94,7 +94,7 @@ export async function engineTests(cpu) {
     // answers every request).
     const quiet = await launch(false, { serviceWorkers: 'block' });
     await quiet.context.route('**/models/gan-fashion.bpk', async (route) => route.fulfill({ response: await route.fetch({ url: route.request().url().replace('gan-fashion', 'vae-fashion') }) }));
-    const p = await quiet.visit('?family=vae&n=2');
+    const p = await quiet.visit('?view=play&family=vae&n=2');
     await settle(p);
     const message = await p.evaluate(() => window.trilemma.generate({ family: 'gan', dataset: 'fashion', n: 2 }).then(() => 'no error', (e) => String(e.message)));
     assert(message.includes('models/gan-fashion.bpk holds the vae-fashion model'), message);

@@ -4,11 +4,12 @@
 import { join } from 'node:path';
 import { launch, test, assert, shots, small, fast, generateIn, checkImages, settle, canvasFacts, testImage, slide, finish } from './harness.mjs';
 import { engineTests } from './engine.mjs';
+import { landingTests } from './landing.mjs';
 
 // ---- WebGPU (SwiftShader) ------------------------------------------------------------------------------
 const gpu = await launch(true);
 // The first page asks for a small diffusion grid: the default (16 samples, 50 steps) takes minutes here.
-const first = await gpu.visit('?family=diffusion&n=4&steps=5&class=2&seed=1');
+const first = await gpu.visit('?view=play&family=diffusion&n=4&steps=5&class=2&seed=1');
 const gpuPixels = {};
 await test('WebGPU on a software adapter: the page starts on the CPU, says why, and switches when asked', async () => {
   // SwiftShader emulates the GPU on the CPU, far slower than the CPU path: the page must not pick it itself.
@@ -96,7 +97,7 @@ await test('inpainting regenerates the masked pixels and leaves the others uncha
   await first.screenshot({ path: join(shots, 'inpaint.png'), fullPage: true });
 });
 await test('a share link reproduces the same pixels', async () => {
-  const a = await gpu.visit('?family=gan&dataset=fashion&class=3&seed=11&n=6&truncation=0.7');
+  const a = await gpu.visit('?view=play&family=gan&dataset=fashion&class=3&seed=11&n=6&truncation=0.7');
   await settle(a);
   const url = await a.evaluate(() => window.trilemma.shareUrl());
   const link = new URL(url);
@@ -120,7 +121,7 @@ await test('a share link reproduces the same pixels', async () => {
   await b.close();
 });
 await test('a link asking for heavy diffusion work waits for a click, saying what it costs', async () => {
-  const p = await gpu.visit('?family=diffusion&sampler=ddpm&n=64&class=0&guidance=20');
+  const p = await gpu.visit('?view=play&family=diffusion&sampler=ddpm&n=64&class=0&guidance=20');
   await settle(p);
   const notice = await p.locator('#notice').textContent();
   assert(/128,000 UNet passes/.test(notice) && /press Generate/.test(notice), notice);
@@ -128,7 +129,7 @@ await test('a link asking for heavy diffusion work waits for a click, saying wha
   await p.close();
 });
 await test('a malformed link falls back to defaults for the bad fields with a visible notice', async () => {
-  const hostile = '?family=gan&n=2&seed=abc&class=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&zz=1&truncation=1e999';
+  const hostile = '?view=play&family=gan&n=2&seed=abc&class=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&zz=1&truncation=1e999';
   const p = await gpu.visit(hostile);
   await settle(p);
   const notice = p.locator('#notice');
@@ -136,8 +137,8 @@ await test('a malformed link falls back to defaults for the bad fields with a vi
   const text = await notice.textContent();
   for (const field of ['seed', 'class', 'zz', 'truncation']) assert(text.includes(field), `notice does not name ${field}: ${text}`);
   assert((await p.locator('#notice img, img[src="x"]').count()) === 0, 'link text became HTML');
-  const state = await p.evaluate(() => window.trilemma.state());
-  assert(state.family === 'gan' && state.n === 2 && state.seed === 0 && state.class === 'none', JSON.stringify(state));
+  const [state, landing] = await p.evaluate(async () => [window.trilemma.state(), (await import('./js/vocab.js')).vocab.defaults.class]);
+  assert(state.family === 'gan' && state.n === 2 && state.seed === 0 && state.class === landing, JSON.stringify(state));
   assert((await canvasFacts(p, '#grid')).lit > 50, 'the good fields still generate');
   await p.screenshot({ path: join(shots, 'malformed-link.png'), fullPage: true });
   await p.close();
@@ -162,7 +163,7 @@ await gpu.context.close();
 
 // ---- CPU only (WebGPU disabled) ------------------------------------------------------------------------
 const cpu = await launch(false);
-const plain = await cpu.visit('?family=vae&n=9&seed=4');
+const plain = await cpu.visit('?view=play&family=vae&n=9&seed=4');
 await test('without WebGPU the page falls back to the CPU with a visible notice', async () => {
   const info = await plain.evaluate(() => window.trilemma.ready);
   assert(info.backend === 'cpu', `backend ${info.backend}`);
@@ -208,7 +209,7 @@ await test("diffusion walk: between two samples' starting noise, in the API and 
   assert(worst(img(out.walk, 7), img(out.samples, 1)) <= 2, 'the walk ends on sample 2');
   assert(worst(img(out.walk, 3), img(out.samples, 0)) > 20 && worst(img(out.walk, 3), img(out.samples, 1)) > 20, 'mid-walk frames are new samples');
   // The Play view: a diffusion grid, samples 2 and 4 chosen, the walk drawn under the run's controls.
-  const p = await cpu.visit('?family=diffusion&n=4&class=2&seed=6&sampler=dpmpp&steps=4');
+  const p = await cpu.visit('?view=play&family=diffusion&n=4&class=2&seed=6&sampler=dpmpp&steps=4');
   await settle(p);
   for (const [end, i] of [['a', 2], ['b', 4]]) {
     await p.evaluate(([e, v]) => {
@@ -226,7 +227,7 @@ await test("diffusion walk: between two samples' starting noise, in the API and 
   await p.close();
 });
 await test("while a diffusion run goes, the grid shows its x̂0 preview, not the previous family's samples", async () => {
-  const p = await cpu.visit('?family=gan&n=4&seed=3&class=5');
+  const p = await cpu.visit('?view=play&family=gan&n=4&seed=3&class=5');
   await settle(p);
   const gan = await canvasFacts(p, '#grid');
   await p.evaluate(() => {
@@ -244,7 +245,7 @@ await test("while a diffusion run goes, the grid shows its x̂0 preview, not the
   await p.close();
 });
 await test('the forward process noises a real image from t = 0 to 1000', async () => {
-  const p = await cpu.visit('?family=diffusion&n=1&steps=2&class=4');
+  const p = await cpu.visit('?view=play&family=diffusion&n=1&steps=2&class=4');
   await settle(p);
   const at = async (t) => {
     await slide(p, '#forward-t', t);
@@ -316,11 +317,12 @@ await test('speed view: bench times every family on the CPU and fills the table'
   await p.close();
 });
 await engineTests(cpu);
+await landingTests(cpu);
 await test('a stalled weight download gives up with a message, and the next try loads', async () => {
   const quiet = await launch(false, { serviceWorkers: 'block' });
   let stall = true;
   await quiet.context.route('**/models/gan-mnist.bpk', (route) => (stall ? undefined : route.continue())); // never answered while stalled
-  const p = await quiet.visit('?family=vae&n=2');
+  const p = await quiet.visit('?view=play&family=vae&n=2');
   await settle(p);
   const first = await p.evaluate(() => window.trilemma.generate({ family: 'gan', n: 2 }).then(() => 'no error', (e) => String(e.message)));
   assert(/gan-mnist.*stalled/.test(first), first);

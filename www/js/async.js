@@ -1,4 +1,5 @@
 // Async plumbing that knows nothing about models: cancel tokens, locks, yields, latest-only jobs.
+
 /// Thrown into a cancelled run's callers; never shown as an error.
 export class Cancelled extends Error {
   constructor() {

@@ -1,4 +1,5 @@
 // Small charts on canvases, sharp on high-density screens.
+
 export function cssColor(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || 'gray';
 }

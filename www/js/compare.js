@@ -1,10 +1,12 @@
-// The Compare view: the three families on the same seed and class.
-import { Cancelled } from './async.js';
+// The Compare view, where a visit lands: the three families race on the same seed and class, each with a
+// stopwatch. GAN and VAE answer in one pass; diffusion fills in through its x̂0 previews.
+import { Cancelled, makeToken } from './async.js';
 import { addDownload, drawGrid } from './canvas.js';
 import { $ } from './dom.js';
-import { engineCall, timingText } from './engine.js';
-import { beginRun, freeRun, stepRun } from './runs.js';
-import { fileName, optionsFor } from './state.js';
+import { BACKEND_NAMES, engineCall, timingText } from './engine.js';
+import { job } from './notices.js';
+import { beginRun, freeRun, previews, stepRun } from './runs.js';
+import { classValue, f, fileName, optionsFor } from './state.js';
 import { vocab } from './vocab.js';
 
 export let compareKey = null; // the settings the compare canvases show
@@ -13,48 +15,110 @@ export function compareSettings() {
   return JSON.stringify(vocab.families.map(optionsFor));
 }
 
-export async function runCompare() {
-  const token = beginRun();
-  compareKey = compareSettings();
-  const progress = $('#compare-progress');
-  const cancel = $('#compare-cancel');
-  cancel.disabled = false;
-  cancel.onclick = () => token.cancel();
+/// Reruns one one-pass family's lane (its knob moved); the latest move wins, diffusion keeps running.
+export const rerunLane = Object.fromEntries(
+  ['gan', 'vae'].map((family) => [family, job('compare', "Couldn't compare", () => runCompare([family]))]),
+);
+
+// The class the "conditional" button goes back to after an unconditional race.
+let lastClass = null;
+let race = null; // the newest race's token: an older one never hides the progress of the one running
+
+/// A family's stopwatch, ticking from `t0` (the race's start) until stopped: with the time its samples took
+/// (the model's own time, not the wait for weights or for the other lanes) or with what went wrong.
+function stopwatch(family, t0) {
+  const [time, rate] = [$(`#compare-${family}-time`), $(`#compare-${family}-rate`)];
+  const tick = () => (time.textContent = `⏱ ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  tick();
+  rate.textContent = '';
+  rate.title = '';
+  const timer = setInterval(tick, 100);
+  return ({ out, ms, backend, failed }) => {
+    clearInterval(timer);
+    if (failed) {
+      time.textContent = failed;
+      return;
+    }
+    time.textContent = `${(ms / 1000).toFixed(2)} s`;
+    rate.textContent = `${(ms / out.n).toFixed(1)} ms per sample · ${out.n} on ${BACKEND_NAMES[backend]}`;
+    rate.title = timingText(out.n, ms, backend);
+  };
+}
+
+function draw(family, images) {
+  drawGrid($(`#compare-${family}`), images, { fit: 250 });
+}
+
+/// One family's lane of the race; resolves when its samples are drawn.
+async function lane(family, token, t0) {
+  const opts = optionsFor(family);
+  const stop = stopwatch(family, t0);
   try {
-    for (const family of vocab.families) {
-      const opts = optionsFor(family);
-      const time = $(`#compare-${family}-time`);
-      time.textContent = 'generating…';
-      let images, ms, backend;
-      if (family === 'diffusion') {
-        progress.hidden = false;
-        const live = await stepRun(opts, { kind: 'noise' }, token, (l) => {
-          progress.max = l.len;
-          progress.value = l.position;
-          time.textContent = `step ${l.position} of ${l.len}`;
-        });
-        [images, ms, backend] = [live.images, live.ms, live.engine.backend];
-        freeRun(live);
-      } else {
-        ({ out: images, ms, backend } = await engineCall([`${family}-${opts.dataset}`], (w) => w.generate(opts)));
-      }
+    if (family !== 'diffusion') {
+      const done = await engineCall([`${family}-${opts.dataset}`], (w) => w.generate(opts));
       token.check();
-      drawGrid($(`#compare-${family}`), images, { fit: 250 });
-      time.textContent = timingText(images.n, ms, backend);
+      draw(family, done.out);
+      stop(done);
+      return;
     }
+    const progress = $('#compare-progress');
+    const preview = previews((images) => draw('diffusion', images));
+    const live = await stepRun(opts, { kind: 'noise' }, token, (l) => {
+      progress.max = l.len;
+      progress.value = l.position;
+      preview.step(l);
+    });
+    preview.stop();
+    freeRun(live);
+    token.check();
+    draw('diffusion', live.images);
+    stop({ out: live.images, ms: live.ms, backend: live.engine.backend });
   } catch (e) {
-    compareKey = null;
-    for (const family of vocab.families) {
-      const time = $(`#compare-${family}-time`);
-      if (!time.textContent.includes('samples in')) time.textContent = e instanceof Cancelled ? 'cancelled' : 'failed';
-    }
+    stop({ failed: e instanceof Cancelled ? 'cancelled' : 'failed' });
+    throw e;
+  }
+}
+
+/// Races `families` (all three by default); a race with diffusion cancels the diffusion run before it.
+export async function runCompare(families = vocab.families) {
+  const all = families.length === vocab.families.length;
+  const diffusion = families.includes('diffusion');
+  const token = diffusion ? beginRun() : makeToken();
+  if (all) compareKey = compareSettings();
+  if (diffusion) {
+    race = token;
+    $('#compare-progress').value = 0;
+    $('#compare-run').hidden = false;
+    $('#compare-cancel').onclick = () => token.cancel();
+  }
+  const t0 = performance.now();
+  try {
+    // Every lane starts at once; the engine takes their calls in turn.
+    const results = await Promise.allSettled(families.map((family) => lane(family, token, t0)));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  } catch (e) {
+    if (all) compareKey = null;
     throw e;
   } finally {
-    progress.hidden = true;
-    cancel.disabled = true;
+    if (race === token) $('#compare-run').hidden = true;
   }
+}
+
+/// The class button: unconditional samples (where mode collapse shows), or back to the last class.
+export function showClassButton() {
+  const cls = classValue(f.class.value);
+  if (cls !== 'none') lastClass = cls;
+  const back = lastClass ?? vocab.defaults.class;
+  $('#race-class').textContent = cls === 'none' ? `back to class ${back}` : 'unconditional';
 }
 
 export function setUpCompare() {
   for (const family of vocab.families) addDownload($(`#compare-${family}`), () => fileName('compare', family));
+  $('#race-class').addEventListener('click', () => {
+    const cls = classValue(f.class.value);
+    f.class.value = cls === 'none' ? String(lastClass ?? vocab.defaults.class) : 'none';
+    f.class.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  $('#race-seed').addEventListener('click', () => $('#new-seed').click());
 }

@@ -1,4 +1,5 @@
 // DOM helpers: element lookup and creation, templates, range sliders, the clipboard.
+
 export const $ = (selector, root = document) => root.querySelector(selector);
 
 /// A new element with properties (textContent, never innerHTML) and children.

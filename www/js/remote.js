@@ -1,6 +1,7 @@
 // The page's side of an engine worker (worker.js): the same calls as the wasm Engine, as messages, so every
 // model runs off the page's thread. engine.js picks the engines; this file only carries calls and answers,
 // and says when a worker has died.
+
 /// An engine's worker stopped (a trap, out of memory, a crash): its models and runs are gone with it.
 export class EngineDied extends Error {
   constructor(reason) {

@@ -1,5 +1,5 @@
 // Diffusion runs stepped to the end one step per message, so they can be cancelled between steps.
-import { makeToken } from './async.js';
+import { latestOnly, makeToken } from './async.js';
 import { withFallback } from './engine.js';
 import { ensureLoaded } from './weights.js';
 
@@ -61,4 +61,26 @@ export function stepRun(opts, start, token, onStep) {
       throw err;
     }
   });
+}
+
+/// Draws a diffusion run in progress — its x̂0, or its starting noise before the first step — at most 5 times
+/// a second: `step(live)` from stepRun's onStep, `stop()` before the finished samples are drawn.
+export function previews(draw) {
+  let last = -Infinity;
+  let stopped = false;
+  const show = latestOnly(async (live) => {
+    const frame = await live.engine.lock(() => (live.freed || stopped ? null : live.run.frame(live.position)));
+    if (frame && !stopped) draw({ n: frame.n, width: frame.width, height: frame.height, pixels: frame.x0 || frame.xt });
+  });
+  return {
+    step(live) {
+      const now = performance.now();
+      if (now - last < 200) return;
+      last = now;
+      show(live).catch(() => {}); // a preview that fails is only a preview missed
+    },
+    stop() {
+      stopped = true;
+    },
+  };
 }

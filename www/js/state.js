@@ -1,4 +1,5 @@
 // The controls, the page's state and its share link.
+import { showClassButton } from './compare.js';
 import { $, setRange } from './dom.js';
 import { mainPlayer } from './play.js';
 import { sharedSpeed } from './speed.js';
@@ -111,10 +112,12 @@ export function syncControls() {
   generate.textContent = view === 'compare' ? 'Compare' : 'Generate';
   const slot = $(`[data-pad-slot="${family}"]`);
   if (slot && !slot.contains($('#pad'))) slot.append($('#pad'));
+  if (vocab) showClassButton(); // (the controls are wired before the vocabulary is in)
 }
 
 export function setView(name) {
   view = name;
+  document.body.dataset.view = name; // narrow screens put the race above the controls
   for (const tab of document.querySelectorAll('[role=tab]')) tab.setAttribute('aria-selected', String(tab.dataset.view === name));
   for (const v of vocab.views) $(`#view-${v}`).hidden = v !== name;
   syncControls();

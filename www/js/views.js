@@ -1,6 +1,6 @@
 // What the views do: on opening, on the main button, on every control.
 import { track } from './async.js';
-import { compareKey, compareSettings, runCompare } from './compare.js';
+import { compareKey, compareSettings, rerunLane, runCompare } from './compare.js';
 import { refreshTools } from './diffusion-tools.js';
 import { $ } from './dom.js';
 import { setBackend } from './engine.js';
@@ -61,12 +61,24 @@ export function onControl(name) {
     track(attempt('backend', "Couldn't switch the backend", () => setBackend(f.backend.value)).then(act));
     return;
   }
-  if (view === 'compare' && name === 'dataset') showScoreboard();
+  if (view === 'compare') return raceOn(name);
   if (view !== 'play') return;
   const family = f.family.value;
   if (name === 'family' || family !== 'diffusion') generatePage(); // GAN and VAE are quick: follow every change
   else if (gridResult) $('#timing').textContent = 'Settings changed: press Generate.';
   if (['family', 'dataset', 'class', 'seed'].includes(name)) refreshTools();
+}
+
+// What a control change reruns in the race: a new seed, class, n or dataset all three families; a GAN or
+// VAE knob only its family (one pass: it follows the slider); a diffusion knob nothing until Compare.
+const RACE_RERUNS = { dataset: 'all', class: 'all', seed: 'all', n: 'all', truncation: 'gan', temperature: 'vae' };
+
+function raceOn(name) {
+  if (name === 'dataset') showScoreboard();
+  const which = RACE_RERUNS[name];
+  if (which === 'all' && mayStart(optionsFor('diffusion'), 'Compare')) track(attempt('compare', "Couldn't compare", runCompare));
+  else if (which) rerunLane[which]();
+  else if (name !== 'family') $('#compare-diffusion-time').textContent = 'settings changed: press Compare';
 }
 
 /// The controls take the options of a diffusion run that started (from a button or the scripting API).

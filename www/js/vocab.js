@@ -1,5 +1,6 @@
 // The wasm module's exports and its vocabulary (src/vocabulary.rs: families, datasets, class names, option
 // names, ranges, defaults, model files), read once at start: none of it is repeated in the page.
+
 export let bindings = null; // the wasm module's exports, once loaded
 export let vocab = null;
 

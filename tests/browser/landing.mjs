@@ -1,0 +1,82 @@
+// Browser tests of the first minute: a visit lands on the three families racing, side by side.
+import { join } from 'node:path';
+import { test, assert, settle, canvasFacts, shots } from './harness.mjs';
+
+const FAMILIES = ['gan', 'vae', 'diffusion'];
+
+/// Each lane's model time, rate line and canvas.
+async function lanes(page) {
+  const out = {};
+  for (const family of FAMILIES) {
+    const [time, rate] = await page.evaluate((f) => [document.querySelector(`#compare-${f}-time`).textContent, document.querySelector(`#compare-${f}-rate`).textContent], family);
+    out[family] = { time, rate, canvas: await canvasFacts(page, `#compare-${family}`) };
+  }
+  return out;
+}
+
+export async function landingTests(cpu) {
+  await test('a visit lands on the race: three grids side by side with their times, diffusion previews first', async () => {
+    const p = await cpu.visit('');
+    // Diffusion shows its run in progress (a preview on its canvas before its time is in).
+    await p.waitForFunction(() => document.querySelector('#compare-diffusion').width > 0 && !document.querySelector('#compare-diffusion-rate').textContent, null, { timeout: 300_000 });
+    await settle(p);
+    const state = await p.evaluate(() => window.trilemma.state());
+    assert(state.view === 'compare' && state.class !== 'none', `landing state ${JSON.stringify(state)}`);
+    const first = await lanes(p);
+    for (const [family, lane] of Object.entries(first)) {
+      assert(/^\d+\.\d\d s$/.test(lane.time) && /ms per sample · 16 on CPU/.test(lane.rate), `${family}: "${lane.time}" "${lane.rate}"`);
+      assert(lane.canvas.lit > 200, `${family}: ${lane.canvas.lit} bright pixels`);
+    }
+    // Side by side: the three canvases share a row, within the first screen.
+    const boxes = await p.evaluate((fs) => fs.map((f) => document.querySelector(`#compare-${f}`).getBoundingClientRect().toJSON()), FAMILIES);
+    assert(boxes.every((b) => Math.abs(b.top - boxes[0].top) < 2 && b.bottom < 900), JSON.stringify(boxes));
+    await p.screenshot({ path: join(shots, 'landing-1280.png') });
+
+    // One click: unconditional, every lane again; one more: back to the class.
+    await p.click('#race-class');
+    await settle(p);
+    const free = await lanes(p);
+    assert((await p.evaluate(() => window.trilemma.state().class)) === 'none', 'the race is not unconditional');
+    for (const family of FAMILIES) assert(free[family].canvas.hash !== first[family].canvas.hash, `${family} did not run again`);
+    assert(/back to class/.test(await p.textContent('#race-class')), await p.textContent('#race-class'));
+    await p.click('#race-class');
+    await settle(p);
+    assert((await p.evaluate(() => window.trilemma.state().class)) === state.class, 'not back to the landing class');
+    assert((await canvasFacts(p, '#compare-gan')).hash === first.gan.canvas.hash, 'the same class and seed drew other GAN samples');
+
+    // A phone: the race comes before the controls, three small grids in one row on the first screen.
+    await p.setViewportSize({ width: 390, height: 844 });
+    const phone = await p.evaluate((fs) => fs.map((f) => document.querySelector(`#compare-${f}`).getBoundingClientRect().toJSON()), FAMILIES);
+    assert(phone.every((b) => Math.abs(b.top - phone[0].top) < 2 && b.bottom < 844 && b.right <= 390), JSON.stringify(phone));
+    await p.screenshot({ path: join(shots, 'landing-390.png') });
+    await p.close();
+  });
+
+  await test('in the race a GAN knob reruns only the GAN lane, and a new race cancels the diffusion run before it', async () => {
+    const p = await cpu.visit('?view=compare&n=4&seed=5');
+    await settle(p);
+    const before = await lanes(p);
+    await p.evaluate(() => {
+      const s = document.querySelector('input[name=truncation]');
+      s.value = '0.3';
+      s.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await settle(p);
+    const after = await lanes(p);
+    assert(after.gan.canvas.hash !== before.gan.canvas.hash, 'the GAN lane did not follow ψ');
+    assert(after.vae.canvas.hash === before.vae.canvas.hash && after.diffusion.canvas.hash === before.diffusion.canvas.hash, 'other lanes ran');
+    // Two seeds in a row: the first race's diffusion lane is cancelled, the second one finishes.
+    await p.evaluate(() => {
+      const seed = document.querySelector('input[name=seed]');
+      for (const v of ['6', '7']) {
+        seed.value = v;
+        seed.dispatchEvent(new Event('change', { bubbles: true }));
+      }
+    });
+    await settle(p);
+    const last = await lanes(p);
+    assert(/ms per sample/.test(last.diffusion.rate) && last.diffusion.canvas.hash !== after.diffusion.canvas.hash, `diffusion: ${last.diffusion.time} ${last.diffusion.rate}`);
+    assert((await p.evaluate(() => window.trilemma.state().seed)) === 7, 'seed');
+    await p.close();
+  });
+}
