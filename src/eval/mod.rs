@@ -11,7 +11,6 @@
 //! the sampling, on every run that writes the board: a rerun on a quiet machine re-times a cached board.
 
 mod board;
-pub mod metrics;
 pub mod plots;
 mod rows;
 pub mod scoreboard;

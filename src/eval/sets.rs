@@ -1,8 +1,8 @@
 //! Sampled sets: features and predicted classes of a row's samples, cached on disk batch by batch.
 
 use super::BATCH;
-use super::metrics::Features;
 use crate::data::{CLASSES, fnv1a};
+use crate::metrics::Features;
 use crate::rng::Rng;
 use std::path::{Path, PathBuf};
 

@@ -1,11 +1,14 @@
 //! What the page does with the models beyond a plain grid of samples: latent codes to edit and
-//! interpolate (`latents`), the GAN discriminator's score, the VAE encoder, the forward process, and
+//! interpolate (`latents`), the GAN discriminator's score, the classifier's reading (`classify`), the VAE
+//! encoder, the forward process, and
 //! diffusion runs recorded step by step for the scrubber (`record`). Target-independent (tested natively);
 //! `web` only binds it.
 
+mod classify;
 mod latents;
 mod record;
 
+pub use classify::{Reading, classify, features_of};
 pub use latents::{Frames, MAX_LATENT, Samples, decode, interpolate, samples, slerp};
 pub use record::{Frame, Origin, Recording};
 
@@ -55,6 +58,13 @@ pub fn realness(
     class: Class,
     device: &Device,
 ) -> Result<Tensor<1>, String> {
+    let images = batch(bytes, device)?;
+    let tokens = class_tokens(&vec![class.get(); images.dims()[0]], device);
+    Ok(gan.discriminator.realness(images, tokens))
+}
+
+/// 1–64 images of 784 gray bytes each as `[n, 1, 28, 28]` in [0, 1].
+fn batch(bytes: &[u8], device: &Device) -> Result<Tensor<4>, String> {
     let n = bytes.len() / PIXELS;
     if !bytes.len().is_multiple_of(PIXELS) || !(1..=MAX_N).contains(&n) {
         return Err(format!(
@@ -62,10 +72,7 @@ pub fn realness(
             bytes.len()
         ));
     }
-    let tokens = class_tokens(&vec![class.get(); n], device);
-    Ok(gan
-        .discriminator
-        .realness(images_from_bytes(bytes, device), tokens))
+    Ok(images_from_bytes(bytes, device))
 }
 
 /// The forward process q(x_t | x_0) applied to one image: `t` = 0 is the image itself, `t` = 1000 is

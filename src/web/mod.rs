@@ -16,7 +16,7 @@ use crate::models::{Family, Kind, Model};
 use crate::play::{self, Frames, Origin, Recording};
 use burn::tensor::Device;
 use input::{bytes_of, fields, floats_of, knob_of, parse_options, part_of};
-use output::{Encoding, Frame, Link, Samples, Scores, to_js};
+use output::{Encoding, Frame, Link, Reading, Samples, Scores, to_js};
 use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 
@@ -151,7 +151,7 @@ impl Engine {
 
     /// `{dataset, class, images}`: the GAN discriminator's probability "real" of each of n 28×28 images
     /// (n·784 gray bytes), as `scores` — e.g. real test images, the reference for the samples' scores.
-    pub async fn score(&self, options: JsValue) -> Result<JsValue, JsError> {
+    pub async fn realness(&self, options: JsValue) -> Result<JsValue, JsError> {
         let (request, extra) = parse_options(&options, &["images"])?;
         let images = bytes_of(&extra, "images")?;
         let Model::Gan(gan) = self.model(Kind::Family(Family::Gan), request.dataset)? else {
@@ -160,6 +160,18 @@ impl Engine {
         let scores =
             play::realness(gan, &images, request.options.class, &self.device).map_err(js_err)?;
         Scores::of(scores).await
+    }
+
+    /// `{dataset, images}`: the dataset's classifier reading n 28×28 images (n·784 gray bytes): each one's
+    /// `classes` (bytes), `confidences` and `features` (n·`dim` floats, the scoreboard's feature space).
+    pub async fn classify(&self, options: JsValue) -> Result<JsValue, JsError> {
+        let (request, extra) = parse_options(&options, &["images"])?;
+        let images = bytes_of(&extra, "images")?;
+        let Model::Classifier(classifier) = self.model(Kind::Classifier, request.dataset)? else {
+            return Err(js_err("not a classifier"));
+        };
+        let reading = play::classify(classifier, &images, &self.device).map_err(js_err)?;
+        Reading::of(reading).await
     }
 
     /// `{image, t, seed}`: the forward process applied to a 28×28 image (t = 0 clean … 1000 noise).

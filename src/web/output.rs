@@ -7,7 +7,7 @@ use crate::image::to_bytes;
 use crate::link;
 use crate::play;
 use burn::tensor::Tensor;
-use js_sys::{Float32Array, Uint8ClampedArray};
+use js_sys::{Float32Array, Uint8Array, Uint8ClampedArray};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -45,6 +45,35 @@ async fn maybe_floats<const D: usize>(x: Option<Tensor<D>>) -> Result<JsValue, J
         Some(x) => floats(x).await?.into(),
         None => JsValue::UNDEFINED,
     })
+}
+
+/// The classifier's reading of images: `{classes, confidences, features, dim}`.
+#[derive(Serialize)]
+pub(super) struct Reading {
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    classes: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    confidences: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    features: JsValue,
+    dim: usize,
+}
+
+impl Reading {
+    pub(super) async fn of(r: play::Reading) -> Result<JsValue, JsError> {
+        let dim = r.features.dims()[1];
+        let classes: Vec<u8> = read(r.classes.float())
+            .await?
+            .iter()
+            .map(|&c| c as u8)
+            .collect();
+        to_js(&Reading {
+            classes: Uint8Array::from(classes.as_slice()).into(),
+            confidences: floats(r.confidences).await?.into(),
+            features: floats(r.features).await?.into(),
+            dim,
+        })
+    }
 }
 
 /// Scores of images: `{scores}`.

@@ -46,6 +46,9 @@ export async function landingTests(cpu) {
 
     // A phone: the race comes before the controls, three small grids in one row on the first screen.
     await p.setViewportSize({ width: 390, height: 844 });
+    await p.click('#race-seed');
+    await settle(p);
+    await p.evaluate(() => window.scrollTo(0, 0));
     const phone = await p.evaluate((fs) => fs.map((f) => document.querySelector(`#compare-${f}`).getBoundingClientRect().toJSON()), FAMILIES);
     assert(phone.every((b) => Math.abs(b.top - phone[0].top) < 2 && b.bottom < 844 && b.right <= 390), JSON.stringify(phone));
     await p.screenshot({ path: join(shots, 'landing-390.png') });
@@ -77,6 +80,49 @@ export async function landingTests(cpu) {
     const last = await lanes(p);
     assert(/ms per sample/.test(last.diffusion.rate) && last.diffusion.canvas.hash !== after.diffusion.canvas.hash, `diffusion: ${last.diffusion.time} ${last.diffusion.rate}`);
     assert((await p.evaluate(() => window.trilemma.state().seed)) === 7, 'seed');
+    await p.close();
+  });
+
+  await test("the page's classifier reads samples as trilemma eval does, and unconditional races fill a class histogram", async () => {
+    const p = await cpu.visit('?view=compare&n=8&seed=1&class=7');
+    await settle(p);
+    // Native features of the shipped test images (`trilemma picks`) against the page's, both datasets.
+    for (const dataset of ['mnist', 'fashion']) {
+      const worst = await p.evaluate(async (d) => {
+        const { vocab } = await import('./js/vocab.js');
+        const names = vocab.datasets.find((x) => x.name === d);
+        const picks = new Uint8Array(await (await fetch(`models/${names.picks}`)).arrayBuffer());
+        const native = new Float32Array(await (await fetch(`models/${names.picksFeatures}`)).arrayBuffer());
+        let worst = 0;
+        for (let at = 0; at < picks.length / 784; at += 50) {
+          const r = await window.trilemma.score({ dataset: d, pixels: picks.subarray(at * 784, (at + 50) * 784) });
+          r.features.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - native[at * r.dim + i]))));
+          if (r.classes.length !== 50 || r.confidences.some((c) => c < 0.1 || c > 1)) return `bad reading ${JSON.stringify(r.classes)}`;
+        }
+        return worst;
+      }, dataset);
+      assert(typeof worst === 'number' && worst < 1e-4, `${dataset}: page vs native features differ by ${worst}`);
+    }
+    const bad = await p.evaluate(() => window.trilemma.score({ pixels: [1, 2, 3] }).then(() => 'accepted', (e) => e.message));
+    assert(/784/.test(bad), bad);
+    // A class asked for: each lane says how many of its samples read as that class.
+    for (const family of FAMILIES) {
+      const line = await p.textContent(`#compare-${family}-reading`);
+      assert(/reads \d of 8 as class 7/.test(line), `${family}: ${line}`);
+    }
+    // Unconditional: the histogram counts every new seed's samples once.
+    await p.click('#race-class');
+    await settle(p);
+    const first = await p.textContent('#compare-gan-reading');
+    assert(/your 8 unconditional samples/.test(first), first);
+    await p.click('#race-seed');
+    await settle(p);
+    for (const family of FAMILIES) {
+      const line = await p.textContent(`#compare-${family}-reading`);
+      assert(/your 16 unconditional samples: \d+ of 10 classes/.test(line), `${family}: ${line}`);
+      assert((await canvasFacts(p, `#compare-${family}-classes`)).size !== '0×0', `${family}: no histogram`);
+    }
+    await p.screenshot({ path: join(shots, 'race-unconditional.png') });
     await p.close();
   });
 }

@@ -1,6 +1,7 @@
 // The scripting API, `window.trilemma`.
 import { idle, track } from './async.js';
 import { drawGrid } from './canvas.js';
+import { classify } from './classifier.js';
 import { inpaintInPanel } from './diffusion-tools.js';
 import { engineCall, ready, setBackend } from './engine.js';
 import { startMain } from './play.js';
@@ -69,6 +70,21 @@ async function inpaintApi({ image, mask: maskBytes, ...opts } = {}) {
   return result.pixels;
 }
 
+/// The page's classifier (the scoreboard's) on n 28×28 images (`pixels`: n·784 gray bytes, n 1–64): each
+/// one's class and confidence, and its features in the scoreboard's feature space.
+async function scoreApi(opts = {}) {
+  if (typeof opts !== 'object' || opts === null) throw new Error('score(opts): opts must be an object');
+  for (const k of Object.keys(opts)) if (!['dataset', 'pixels'].includes(k)) throw new Error(`score(opts): unknown option "${k}" (known: dataset, pixels)`);
+  const { dataset = vocab.defaults.dataset, pixels } = opts;
+  if (!datasetOf(dataset)) throw new Error(`unknown dataset "${dataset}" (${vocab.datasets.map((d) => d.name).join(', ')})`);
+  if (!pixels || typeof pixels.length !== 'number' || pixels.length === 0 || pixels.length % 784) {
+    throw new Error(`pixels must be n·784 gray bytes (n 28×28 images), got ${pixels && pixels.length != null ? `${pixels.length} values` : typeof pixels}`);
+  }
+  await ready;
+  const r = await classify(dataset, pixels instanceof Uint8Array ? pixels : Uint8Array.from(pixels));
+  return { classes: Array.from(r.classes), confidences: Array.from(r.confidences), features: r.features, dim: r.dim };
+}
+
 function shareUrl() {
   return location.origin + location.pathname + linkQuery() + location.hash;
 }
@@ -83,6 +99,7 @@ export function installApi() {
     run: (opts, start) => track(runApi(opts, start)),
     interpolate: (opts) => track(interpolateApi(opts)),
     inpaint: (opts) => track(inpaintApi(opts)),
+    score: (opts) => track(scoreApi(opts)),
     shareUrl,
     state: currentState,
     idle,

@@ -1,7 +1,8 @@
 // The Compare view, where a visit lands: the three families race on the same seed and class, each with a
 // stopwatch. GAN and VAE answer in one pass; diffusion fills in through its x̂0 previews.
-import { Cancelled, makeToken } from './async.js';
+import { Cancelled, errorText, makeToken } from './async.js';
 import { addDownload, drawGrid } from './canvas.js';
+import { agreement, classify, drawTally, readingLabels, tally } from './classifier.js';
 import { $ } from './dom.js';
 import { BACKEND_NAMES, engineCall, timingText } from './engine.js';
 import { job } from './notices.js';
@@ -45,20 +46,41 @@ function stopwatch(family, t0) {
   };
 }
 
-function draw(family, images) {
-  drawGrid($(`#compare-${family}`), images, { fit: 250 });
+function draw(family, images, labels) {
+  const canvas = $(`#compare-${family}`);
+  // Labels only where they stay readable (a phone's lanes are a third of its width).
+  const readable = canvas.parentElement.clientWidth >= 200;
+  drawGrid(canvas, images, { fit: 250, labels: readable ? labels : undefined });
+}
+
+/// The classifier's reading of a lane's samples: a label under each, and a line (a class asked for) or the
+/// histogram of every unconditional sample so far (none asked for). Only a reading: it never fails a lane.
+async function read(family, opts, images) {
+  const text = $(`#compare-${family}-reading`);
+  const chart = $(`#compare-${family}-classes`);
+  try {
+    const reading = await classify(opts.dataset, images.pixels);
+    draw(family, images, readingLabels(reading));
+    chart.hidden = opts.class !== 'none';
+    if (opts.class === 'none') drawTally(chart, text, family, tally(opts.dataset, family, JSON.stringify(opts), reading.classes));
+    else text.textContent = agreement(reading, opts.class);
+  } catch (e) {
+    text.textContent = `no classifier reading: ${errorText(e)}`;
+  }
 }
 
 /// One family's lane of the race; resolves when its samples are drawn.
 async function lane(family, token, t0) {
   const opts = optionsFor(family);
   const stop = stopwatch(family, t0);
+  $(`#compare-${family}-reading`).textContent = '';
   try {
     if (family !== 'diffusion') {
       const done = await engineCall([`${family}-${opts.dataset}`], (w) => w.generate(opts));
       token.check();
       draw(family, done.out);
       stop(done);
+      await read(family, opts, done.out);
       return;
     }
     const progress = $('#compare-progress');
@@ -73,6 +95,7 @@ async function lane(family, token, t0) {
     token.check();
     draw('diffusion', live.images);
     stop({ out: live.images, ms: live.ms, backend: live.engine.backend });
+    await read('diffusion', opts, live.images);
   } catch (e) {
     stop({ failed: e instanceof Cancelled ? 'cancelled' : 'failed' });
     throw e;

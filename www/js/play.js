@@ -38,7 +38,7 @@ function realScoresOf(dataset, cls) {
       const most = vocab.ranges.n.max * 784; // as many images as one request may hold
       for (let at = 0; at < images.length; at += most) {
         const part = images.slice(at, at + most);
-        const { out } = await engineCall([`gan-${dataset}`], (w) => w.score({ dataset, class: cls, images: part }));
+        const { out } = await engineCall([`gan-${dataset}`], (w) => w.realness({ dataset, class: cls, images: part }));
         scores.push(...out.scores);
       }
       return scores.sort((a, b) => a - b);

@@ -117,8 +117,12 @@ class RemoteEngine {
     return this.call('noise', { opts });
   }
 
-  score(opts) {
-    return this.call('score', { opts });
+  realness(opts) {
+    return this.call('realness', { opts });
+  }
+
+  classify(opts) {
+    return this.call('classify', { opts });
   }
 
   async startRun(opts, start) {
@@ -267,8 +271,12 @@ export class EnginePool {
     return this.members[0].noise(opts);
   }
 
-  score(opts) {
-    return this.members[0].score(opts);
+  realness(opts) {
+    return this.members[0].realness(opts);
+  }
+
+  classify(opts) {
+    return this.members[0].classify(opts);
   }
 
   async startRun(opts, start) {

@@ -50,7 +50,8 @@ const ops = {
   interpolate: ({ opts }) => engine.interpolate(opts),
   encode: ({ opts }) => engine.encode(opts),
   noise: ({ opts }) => engine.noise(opts),
-  score: ({ opts }) => engine.score(opts),
+  realness: ({ opts }) => engine.realness(opts),
+  classify: ({ opts }) => engine.classify(opts),
   startRun({ opts, start }) {
     const r = engine.startRun(opts, start);
     const id = nextRun++;

@@ -1,4 +1,5 @@
-//! The scoreboard's metrics, on feature vectors (rows of a [`Features`] set) and predicted classes:
+//! The scoreboard's metrics (target-independent: the page scores a visitor's samples with them too), on
+//! feature vectors (rows of a [`Features`] set) and predicted classes:
 //! Fréchet distance (FID), improved precision and recall (Kynkäänniemi et al. 2019), and class coverage.
 
 use crate::data::CLASSES;
