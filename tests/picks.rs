@@ -44,3 +44,50 @@ fn the_recorded_features_of_the_shipped_test_images_are_the_classifiers() {
         );
     }
 }
+
+#[test]
+fn the_shipped_precision_recall_reference_is_the_scoreboards() {
+    use trilemma::data::Dataset;
+    use trilemma::eval;
+    use trilemma::metrics::Features;
+    let device = Device::flex();
+    for kind in DatasetKind::ALL {
+        let Ok(data) = Dataset::load(kind) else {
+            eprintln!("{kind}: no dataset cache (./x data): skipped");
+            continue;
+        };
+        let file =
+            ModelFile::from_bytes(shipped(&file_name(Kind::Classifier, kind)), &device).unwrap();
+        let Model::Classifier(classifier) = file.model else {
+            panic!("{kind}: not a classifier");
+        };
+        let test: Vec<u8> = data
+            .split()
+            .test
+            .iter()
+            .flat_map(|&i| data.image(i).to_vec())
+            .collect();
+        let features = play::features_of(&classifier, &test, &device).unwrap();
+        let dim = features.len() / (test.len() / PIXELS);
+        let expected = eval::shuffled_test(&Features::new(dim, features), 0).head(eval::PR_SAMPLES);
+        let recorded: Vec<f32> = shipped(&kind.reference_features_file())
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        assert_eq!(
+            recorded.len(),
+            expected.values.len(),
+            "{kind}: run `trilemma picks` again"
+        );
+        let worst = expected
+            .values
+            .iter()
+            .zip(&recorded)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0f32, f32::max);
+        assert!(
+            worst < 1e-5,
+            "{kind}: reference features differ by {worst}: run `trilemma picks` again"
+        );
+    }
+}

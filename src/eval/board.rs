@@ -236,13 +236,7 @@ pub(super) fn board(opts: &EvalOptions, dataset: DatasetKind) -> Result<Board, S
         .map(|&i| data.labels[i] as usize)
         .collect();
     classifier_weights.test_accuracy = Some(metrics::accuracy(&labels, &test_predicted));
-    // Precision and recall compare equal numbers of images: a seeded shuffle of the test split, cut.
-    let mut order: Vec<usize> = (0..test.len()).collect();
-    Rng::new(opts.seed ^ 0x7465_7374).shuffle(&mut order);
-    let shuffled = Features::new(
-        dim,
-        order.iter().flat_map(|&i| test.row(i).to_vec()).collect(),
-    );
+    let shuffled = shuffled_test(&test, opts.seed);
 
     // A set's key: everything its samples depend on but n (a set of n is the first n samples of its key's).
     let sets = |spec: &Spec| {
@@ -312,6 +306,18 @@ pub(super) fn board(opts: &EvalOptions, dataset: DatasetKind) -> Result<Board, S
         models: model_weights,
         rows,
     })
+}
+
+/// The real side of precision and recall, which compare equal numbers of images: a seeded shuffle of the
+/// test split's features, cut to the generated set's size where used (the page ships its first
+/// [`PR_SAMPLES`] for seed 0: `models/reference-<dataset>.features.bin`).
+pub fn shuffled_test(test: &Features, seed: u64) -> Features {
+    let mut order: Vec<usize> = (0..test.len()).collect();
+    Rng::new(seed ^ 0x7465_7374).shuffle(&mut order);
+    Features::new(
+        test.dim,
+        order.iter().flat_map(|&i| test.row(i).to_vec()).collect(),
+    )
 }
 
 /// Metrics of one row from its sampled sets (conditional, then unconditional if the row has it).

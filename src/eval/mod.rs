@@ -11,6 +11,7 @@
 //! the sampling, on every run that writes the board: a rerun on a quiet machine re-times a cached board.
 
 mod board;
+pub use board::shuffled_test;
 pub mod plots;
 mod rows;
 pub mod scoreboard;
@@ -25,8 +26,7 @@ use crate::models::{Family, Kind};
 use scoreboard::{Board, Row, Scoreboard};
 use std::path::{Path, PathBuf};
 
-/// Neighbours of the precision/recall manifolds (Kynkäänniemi et al. use k = 3).
-pub const K: usize = 3;
+pub use crate::metrics::K;
 /// Batch size of sampling, and of the speed figures.
 pub const BATCH: usize = 64;
 /// Precision and recall compare at most this many images of each side, so that rows of different n (the

@@ -5,6 +5,7 @@
 use super::batch;
 use crate::data::PIXELS;
 use crate::generate::MAX_N;
+use crate::metrics::{self, Features, K};
 use crate::models::classifier::Classifier;
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Int, Tensor};
@@ -53,6 +54,27 @@ pub fn features_of(
     Ok(out)
 }
 
+/// Precision and recall of `generated` features against `real` ones (rows of `dim` floats), as the
+/// scoreboard measures them: the first m rows of each side, m the smaller count, on k-NN manifolds.
+pub fn precision_recall(real: &[f32], generated: &[f32], dim: usize) -> Result<(f64, f64), String> {
+    let rows = |values: &[f32], what: &str| match dim {
+        0 => Err("dim must be at least 1".to_string()),
+        _ if values.len() % dim != 0 => Err(format!(
+            "{what}: {} values are not rows of {dim}",
+            values.len()
+        )),
+        _ => Ok(values.len() / dim),
+    };
+    let m = rows(real, "real")?.min(rows(generated, "generated")?);
+    if m <= K {
+        return Err(format!(
+            "precision and recall need more than {K} samples on each side, got {m}"
+        ));
+    }
+    let cut = |values: &[f32]| Features::new(dim, values[..m * dim].to_vec());
+    Ok(metrics::precision_recall(&cut(real), &cut(generated), K))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,5 +113,17 @@ mod tests {
             .all(|(a, b)| (a - b).abs() < 1e-5);
         assert!(same, "the middle image's features changed with its batch");
         assert!(classify(&classifier, &bytes[..100], &device).is_err());
+    }
+
+    #[test]
+    fn precision_and_recall_compare_equal_numbers_and_refuse_ragged_rows() {
+        let a: Vec<f32> = (0..40).map(|i| (i * i % 17) as f32).collect(); // 20 rows of 2
+        assert_eq!(precision_recall(&a, &a, 2), Ok((1.0, 1.0)));
+        // Far away: nothing inside either manifold; a longer real side is cut to the generated one's size.
+        let far: Vec<f32> = a.iter().map(|v| v + 1e6).collect();
+        assert_eq!(precision_recall(&a, &far[..20], 2), Ok((0.0, 0.0)));
+        assert!(precision_recall(&a, &a[..3], 2).is_err()); // ragged
+        assert!(precision_recall(&a, &a[..6], 2).is_err()); // 3 rows: too few for k = 3
+        assert!(precision_recall(&a, &a, 0).is_err());
     }
 }

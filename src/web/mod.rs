@@ -174,6 +174,19 @@ impl Engine {
         Reading::of(reading).await
     }
 
+    /// Precision and recall of `generated` features against `real` ones (rows of `dim`), as the scoreboard
+    /// measures them: `[precision, recall]`.
+    #[wasm_bindgen(js_name = precisionRecall)]
+    pub fn precision_recall(
+        &self,
+        real: Vec<f32>,
+        generated: Vec<f32>,
+        dim: usize,
+    ) -> Result<Vec<f64>, JsError> {
+        let (p, r) = play::precision_recall(&real, &generated, dim).map_err(js_err)?;
+        Ok(vec![p, r])
+    }
+
     /// `{image, t, seed}`: the forward process applied to a 28×28 image (t = 0 clean … 1000 noise).
     pub async fn noise(&self, options: JsValue) -> Result<JsValue, JsError> {
         let (request, extra) = parse_options(&options, &["image", Timestep::NAME])?;

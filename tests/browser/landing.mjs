@@ -122,7 +122,11 @@ export async function landingTests(cpu) {
       assert(/your 16 unconditional samples: \d+ of 10 classes/.test(line), `${family}: ${line}`);
       assert((await canvasFacts(p, `#compare-${family}-classes`)).size !== '0×0', `${family}: no histogram`);
     }
-    await p.screenshot({ path: join(shots, 'race-unconditional.png') });
+    // Where they land: every family's precision and recall beside the scoreboard's points.
+    const yours = await p.textContent('#yours-status');
+    for (const family of FAMILIES) assert(new RegExp(`your ${family} \\(16\\): precision [01]\\.\\d\\d, recall [01]\\.\\d\\d`).test(yours), yours);
+    assert((await p.locator('#yours-chart circle.yours').count()) === 3 && (await p.locator('#yours-chart circle.board').count()) >= 10, 'chart points');
+    await p.screenshot({ path: join(shots, 'race-unconditional.png'), fullPage: true });
     await p.close();
   });
 }

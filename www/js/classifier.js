@@ -17,19 +17,26 @@ export function readingLabels(reading) {
 }
 
 // The unconditional samples read so far, per dataset and family: each setting (seed, n, knob) counted once.
-const tallies = new Map(); // "dataset/family" -> {counts: number[10], seen: Set<settings>}
+const tallies = new Map(); // "dataset/family" -> {counts: number[10], features: number[], dim, seen: Set<settings>}
 
 /// Adds one set of unconditional samples (`settings`: what drew them) to its family's tally; returns the
-/// tally `{counts, total}`.
-export function tally(dataset, family, settings, classes) {
+/// tally `{counts, total, features, dim}`.
+export function tally(dataset, family, settings, reading) {
   const key = `${dataset}/${family}`;
-  if (!tallies.has(key)) tallies.set(key, { counts: new Array(vocab.datasets[0].classes.length).fill(0), seen: new Set() });
+  if (!tallies.has(key)) tallies.set(key, { counts: new Array(vocab.datasets[0].classes.length).fill(0), features: [], dim: reading.dim, seen: new Set() });
   const t = tallies.get(key);
   if (!t.seen.has(settings)) {
     t.seen.add(settings);
-    for (const c of classes) t.counts[c] += 1;
+    for (const c of reading.classes) t.counts[c] += 1;
+    t.features.push(...reading.features);
   }
-  return { counts: t.counts, total: t.counts.reduce((a, b) => a + b, 0) };
+  return { counts: t.counts, total: t.counts.reduce((a, b) => a + b, 0), features: t.features, dim: t.dim };
+}
+
+/// The tally of a family's unconditional samples on `dataset`, if any.
+export function tallyOf(dataset, family) {
+  const t = tallies.get(`${dataset}/${family}`);
+  return t && { counts: t.counts, total: t.counts.reduce((a, b) => a + b, 0), features: t.features, dim: t.dim };
 }
 
 /// Draws a tally as a class histogram on `canvas` (its width follows its box) and says what it shows.

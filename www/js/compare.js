@@ -9,6 +9,7 @@ import { job } from './notices.js';
 import { beginRun, freeRun, previews, stepRun } from './runs.js';
 import { classValue, f, fileName, optionsFor } from './state.js';
 import { vocab } from './vocab.js';
+import { showYours } from './yours.js';
 
 export let compareKey = null; // the settings the compare canvases show
 
@@ -62,7 +63,8 @@ async function read(family, opts, images) {
     const reading = await classify(opts.dataset, images.pixels);
     draw(family, images, readingLabels(reading));
     chart.hidden = opts.class !== 'none';
-    if (opts.class === 'none') drawTally(chart, text, family, tally(opts.dataset, family, JSON.stringify(opts), reading.classes));
+    if (opts.class === 'none') drawTally(chart, text, family, tally(opts.dataset, family, JSON.stringify(opts), reading));
+    if (opts.class === 'none') showYours(opts.dataset);
     else text.textContent = agreement(reading, opts.class);
   } catch (e) {
     text.textContent = `no classifier reading: ${errorText(e)}`;

@@ -125,6 +125,10 @@ class RemoteEngine {
     return this.call('classify', { opts });
   }
 
+  precisionRecall(real, generated, dim) {
+    return this.call('precisionRecall', { real, generated, dim });
+  }
+
   async startRun(opts, start) {
     const { run, len } = await this.call('startRun', { opts, start });
     return new RemoteRun(this, run, len);
@@ -277,6 +281,10 @@ export class EnginePool {
 
   classify(opts) {
     return this.members[0].classify(opts);
+  }
+
+  precisionRecall(real, generated, dim) {
+    return this.members[0].precisionRecall(real, generated, dim);
   }
 
   async startRun(opts, start) {

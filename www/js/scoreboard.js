@@ -8,7 +8,7 @@ import { classNames, datasetOf } from './vocab.js';
 
 let scoreboard = null; // promise of models/scoreboard.json
 
-function loadScoreboard() {
+export function loadScoreboard() {
   if (!scoreboard) {
     scoreboard = fetch('models/scoreboard.json').then((r) => {
       if (!r.ok) throw new Error(`HTTP ${r.status}`);

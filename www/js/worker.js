@@ -52,6 +52,7 @@ const ops = {
   noise: ({ opts }) => engine.noise(opts),
   realness: ({ opts }) => engine.realness(opts),
   classify: ({ opts }) => engine.classify(opts),
+  precisionRecall: ({ real, generated, dim }) => engine.precisionRecall(real, generated, dim),
   startRun({ opts, start }) {
     const r = engine.startRun(opts, start);
     const id = nextRun++;

@@ -1,0 +1,54 @@
+// Where your samples land: precision (fidelity) against recall (diversity) of every unconditional sample
+// the visitor has drawn, per family, measured as the scoreboard measures its rows (k-NN manifolds, against
+// as many real test images: the scoreboard's own shuffled test features), beside the scoreboard's points.
+import { errorText, latestOnly } from './async.js';
+import { cssColor } from './charts.js';
+import { tallyOf } from './classifier.js';
+import { $ } from './dom.js';
+import { engineCall } from './engine.js';
+import { drawScatter } from './scatter.js';
+import { loadScoreboard } from './scoreboard.js';
+import { datasetOf, vocab } from './vocab.js';
+
+const references = new Map(); // dataset -> Promise<Float32Array>: real features, the scoreboard's order
+
+function reference(dataset) {
+  if (!references.has(dataset)) {
+    const url = `models/${datasetOf(dataset).reference}`;
+    const p = fetch(url).then(async (r) => {
+      if (!r.ok) throw new Error(`can't fetch ${url} (HTTP ${r.status})`);
+      return new Float32Array(await r.arrayBuffer());
+    });
+    p.catch(() => references.delete(dataset));
+    references.set(dataset, p);
+  }
+  return references.get(dataset);
+}
+
+/// Redraws the chart for `dataset` (the latest call wins: every race lane asks).
+export const showYours = latestOnly(async (dataset) => {
+  const status = $('#yours-status');
+  const section = $('#yours');
+  try {
+    const [real, data] = await Promise.all([reference(dataset), loadScoreboard()]);
+    const board = data.datasets.find((b) => b.dataset === dataset);
+    const points = (board ? board.rows : [])
+      .filter((r) => r.conditional && r.conditional.precision != null)
+      .map((r) => ({ x: r.conditional.recall, y: r.conditional.precision, label: r.label, color: cssColor(r.model === 'reference' ? '--muted' : `--${r.model}`), big: false }));
+    const yours = [];
+    for (const family of vocab.families) {
+      const t = tallyOf(dataset, family);
+      if (!t || t.total <= 3) continue;
+      const { out } = await engineCall([], (w) => w.precisionRecall(real, Float32Array.from(t.features), t.dim));
+      yours.push({ x: out[1], y: out[0], label: `your ${family} (${Math.min(t.total, real.length / t.dim)})`, color: cssColor(`--${family}`), big: true });
+    }
+    if (!yours.length) return;
+    section.hidden = false;
+    drawScatter($('#yours-chart'), [...points, ...yours], { xLabel: 'recall (diversity) →', yLabel: 'precision (fidelity) →' });
+    $('#yours-chart').setAttribute('aria-label', `precision and recall: ${yours.map((p) => `${p.label}: precision ${p.y.toFixed(2)}, recall ${p.x.toFixed(2)}`).join('; ')}`);
+    status.textContent = yours.map((p) => `${p.label}: precision ${p.y.toFixed(2)}, recall ${p.x.toFixed(2)}`).join(' · ');
+  } catch (e) {
+    section.hidden = false;
+    status.textContent = `Couldn't place your samples: ${errorText(e)}`;
+  }
+});
