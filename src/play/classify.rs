@@ -59,7 +59,7 @@ pub fn features_of(
 pub fn precision_recall(real: &[f32], generated: &[f32], dim: usize) -> Result<(f64, f64), String> {
     let rows = |values: &[f32], what: &str| match dim {
         0 => Err("dim must be at least 1".to_string()),
-        _ if values.len() % dim != 0 => Err(format!(
+        _ if !values.len().is_multiple_of(dim) => Err(format!(
             "{what}: {} values are not rows of {dim}",
             values.len()
         )),
