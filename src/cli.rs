@@ -20,7 +20,8 @@ const USAGE: &str = "usage:
   trilemma picks
       write models/test-<dataset>.bin: 10 real test images per class for the page, and
       models/test-<dataset>.features.bin: the classifier's features of them, and
-      models/reference-<dataset>.features.bin: those of 1,000 test images, for precision and recall
+      models/reference-<dataset>.features.bin: those of 1,000 test images, for precision and recall, and
+      models/atlas-<dataset>.bin (+ .features.bin): 200 training images per class to find a sample's nearest among
   trilemma train <gan|vae|diffusion|classifier> --dataset <mnist|fashion> [--steps N] [--batch B] [--seed S] [--resume]
   trilemma sample <gan|vae|diffusion> --dataset <mnist|fashion> [--weights FILE] [--out FILE.png]
       [--n 16] [--seed 0] [--class 0-9|none] [--truncation 1.0] [--temperature 1.0]
@@ -164,13 +165,27 @@ fn run(args: &[String]) -> Result<(), String> {
                 let reference = eval::shuffled_test(&test, 0).head(eval::PR_SAMPLES);
                 let reference_path = models.join(kind.reference_features_file());
                 write_floats(&reference_path, &reference.values)?;
+                // Training images to find a sample's nearest ones among (novel or copied?), and their features.
+                let atlas: Vec<u8> = data
+                    .atlas()
+                    .iter()
+                    .flat_map(|&i| data.image(i).to_vec())
+                    .collect();
+                let atlas_path = models.join(kind.atlas_file());
+                std::fs::write(&atlas_path, &atlas)
+                    .map_err(|e| format!("{}: {e}", atlas_path.display()))?;
+                let atlas_features = play::features_of(&classifier, &atlas, &device)?;
+                write_floats(&models.join(kind.atlas_features_file()), &atlas_features)?;
                 eprintln!(
-                    "{kind}: {} test images → {}, their features → {}, {} reference features → {}",
+                    "{kind}: {} test images → {}, their features → {}, {} reference features → {}, \
+                     {} training images and their features → {}",
                     picks.len() / data::PIXELS,
                     path.display(),
                     features_path.display(),
                     reference.len(),
-                    reference_path.display()
+                    reference_path.display(),
+                    atlas.len() / data::PIXELS,
+                    atlas_path.display()
                 );
             }
             Ok(())

@@ -15,6 +15,8 @@ pub const PIXELS: usize = SIDE * SIDE;
 pub const CLASSES: usize = 10;
 /// Test images per class shipped for the page (`models/test-<dataset>.bin`).
 pub const PICKS_PER_CLASS: usize = 10;
+/// Training images per class the page searches for a sample's nearest ones.
+pub const ATLAS_PER_CLASS: usize = 200;
 
 const MAGIC: &[u8; 8] = b"TRLMDATA";
 const VERSION: u32 = 1;
@@ -56,6 +58,17 @@ impl DatasetKind {
     /// `PR_SAMPLES` test images in the scoreboard's shuffled order (f32, little-endian, row by row).
     pub fn reference_features_file(self) -> String {
         format!("reference-{}.features.bin", self.name())
+    }
+
+    /// Training images the page finds a sample's nearest neighbours among (gray bytes, image by image);
+    /// their features are in [`atlas_features_file`](Self::atlas_features_file).
+    pub fn atlas_file(self) -> String {
+        format!("atlas-{}.bin", self.name())
+    }
+
+    /// The classifier's features of the [`atlas_file`](Self::atlas_file) images (f32, little-endian).
+    pub fn atlas_features_file(self) -> String {
+        format!("atlas-{}.features.bin", self.name())
     }
 
     /// The dataset's human name.
@@ -271,6 +284,22 @@ impl Dataset {
                     .take(PICKS_PER_CLASS)
             })
             .flat_map(|i| self.image(i).to_vec())
+            .collect()
+    }
+
+    /// The training images the page finds a sample's nearest among: the first [`ATLAS_PER_CLASS`] of each
+    /// class of the training split, class by class (the npm packages store their images by class, so the
+    /// split's first images would be mostly zeros).
+    pub fn atlas(&self) -> Vec<usize> {
+        let train = self.split().train;
+        (0..CLASSES as u8)
+            .flat_map(|c| {
+                train
+                    .iter()
+                    .copied()
+                    .filter(move |&i| self.labels[i] == c)
+                    .take(ATLAS_PER_CLASS)
+            })
             .collect()
     }
 

@@ -285,6 +285,23 @@ pub fn precision_recall(real: &Features, generated: &Features, k: usize) -> (f64
     )
 }
 
+/// The `k` rows of `set` nearest to each row of `queries`, nearest first: `(row, Euclidean distance)`.
+pub fn nearest(set: &Features, queries: &Features, k: usize) -> Vec<Vec<(usize, f32)>> {
+    let d = distances(queries, set);
+    d.chunks(set.len().max(1))
+        .take(queries.len())
+        .map(|row| {
+            let mut order: Vec<usize> = (0..row.len()).collect();
+            order.sort_by(|&a, &b| row[a].total_cmp(&row[b]));
+            order
+                .into_iter()
+                .take(k)
+                .map(|j| (j, row[j].sqrt()))
+                .collect()
+        })
+        .collect()
+}
+
 /// Share of samples per predicted class.
 pub fn class_histogram(predicted: &[usize]) -> [f64; CLASSES] {
     let mut h = [0.0; CLASSES];
@@ -334,6 +351,13 @@ mod tests {
         let set = gaussian(&mut Rng::new(1), 500, &[0.0; 8], &[1.0; 8]);
         assert!(fid(&set, &set).abs() < 1e-6, "{}", fid(&set, &set));
         assert_eq!(precision_recall(&set, &set, 3), (1.0, 1.0));
+        // Nearest rows, nearest first, with their Euclidean distances.
+        let line = Features::new(1, vec![0.0, 10.0, 3.0, 4.0]);
+        let near = nearest(&line, &Features::new(1, vec![3.5, 9.0]), 2);
+        assert_eq!(
+            near,
+            vec![vec![(2, 0.5), (3, 0.5)], vec![(1, 1.0), (3, 5.0)]]
+        );
     }
 
     #[test]

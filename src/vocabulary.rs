@@ -28,6 +28,10 @@ pub struct Dataset {
     pub picks_features: String,
     /// Real features for precision and recall (see [`DatasetKind::reference_features_file`]).
     pub reference: String,
+    /// Training images to find a sample's nearest ones among, and their features (see
+    /// [`DatasetKind::atlas_file`]).
+    pub atlas: String,
+    pub atlas_features: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -45,6 +49,8 @@ pub struct Vocabulary {
     pub defaults: State,
     /// Shipped model files by key, e.g. `gan-mnist` → `gan-mnist.bpk`, the classifiers' too.
     pub models: BTreeMap<String, String>,
+    /// Most neighbours one sample may ask for.
+    pub max_neighbours: usize,
     /// Most CPU workers a page runs (and a shared speed result names).
     pub max_workers: usize,
 }
@@ -79,6 +85,8 @@ impl Vocabulary {
                     picks: d.picks_file(),
                     picks_features: d.picks_features_file(),
                     reference: d.reference_features_file(),
+                    atlas: d.atlas_file(),
+                    atlas_features: d.atlas_features_file(),
                 })
                 .into(),
             views: View::ALL.map(View::name).to_vec(),
@@ -87,6 +95,7 @@ impl Vocabulary {
             ranges: ranges.into_iter().collect(),
             defaults: State::default(),
             models,
+            max_neighbours: crate::play::MAX_NEIGHBOURS,
             max_workers: crate::speed::MAX_WORKERS,
         }
     }

@@ -1,5 +1,6 @@
-//! The shipped real test images' features (`models/test-<dataset>.features.bin`, which the browser test
-//! holds the page's classifier to) are what the shipped classifier gives them natively.
+//! What `trilemma picks` ships for the page is true to the data and to the shipped classifier: the test
+//! images' features (which the browser test holds the page's classifier to), the precision/recall
+//! reference and the nearest-neighbour atlas.
 
 use burn::tensor::Device;
 use trilemma::data::{DatasetKind, PIXELS};
@@ -23,10 +24,7 @@ fn the_recorded_features_of_the_shipped_test_images_are_the_classifiers() {
         };
         let picks = shipped(&kind.picks_file());
         let features = play::features_of(&classifier, &picks, &device).unwrap();
-        let recorded: Vec<f32> = shipped(&kind.picks_features_file())
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
+        let recorded = floats(&shipped(&kind.picks_features_file()));
         assert_eq!(
             recorded.len(),
             features.len(),
@@ -70,10 +68,7 @@ fn the_shipped_precision_recall_reference_is_the_scoreboards() {
         let features = play::features_of(&classifier, &test, &device).unwrap();
         let dim = features.len() / (test.len() / PIXELS);
         let expected = eval::shuffled_test(&Features::new(dim, features), 0).head(eval::PR_SAMPLES);
-        let recorded: Vec<f32> = shipped(&kind.reference_features_file())
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
+        let recorded = floats(&shipped(&kind.reference_features_file()));
         assert_eq!(
             recorded.len(),
             expected.values.len(),
@@ -89,5 +84,35 @@ fn the_shipped_precision_recall_reference_is_the_scoreboards() {
             worst < 1e-5,
             "{kind}: reference features differ by {worst}: run `trilemma picks` again"
         );
+        // The neighbour atlas: every class's first training images, and the classifier's features of them.
+        let atlas = shipped(&kind.atlas_file());
+        let indices = data.atlas();
+        assert_eq!(indices.len(), 10 * trilemma::data::ATLAS_PER_CLASS);
+        assert_eq!(atlas.len(), indices.len() * PIXELS);
+        assert!(
+            atlas
+                .chunks(PIXELS)
+                .zip(&indices)
+                .all(|(a, &i)| a == data.image(i)),
+            "{kind}: atlas images: run `trilemma picks` again"
+        );
+        let features = play::features_of(&classifier, &atlas, &device).unwrap();
+        let recorded = floats(&shipped(&kind.atlas_features_file()));
+        let worst = features
+            .iter()
+            .zip(&recorded)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0f32, f32::max);
+        assert!(
+            recorded.len() == features.len() && worst < 1e-5,
+            "{kind}: atlas features: run `trilemma picks` again"
+        );
     }
+}
+
+fn floats(bytes: &[u8]) -> Vec<f32> {
+    bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
 }

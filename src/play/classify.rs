@@ -75,6 +75,45 @@ pub fn precision_recall(real: &[f32], generated: &[f32], dim: usize) -> Result<(
     Ok(metrics::precision_recall(&cut(real), &cut(generated), K))
 }
 
+/// Most neighbours one query may ask for.
+pub const MAX_NEIGHBOURS: usize = 16;
+
+/// The `k` (1–16) rows of `set` nearest to each of `queries` (rows of `dim` features): each query's row
+/// indices and distances, nearest first, query by query.
+pub fn nearest(
+    set: &[f32],
+    queries: &[f32],
+    dim: usize,
+    k: usize,
+) -> Result<(Vec<u32>, Vec<f32>), String> {
+    let rows = |values: &[f32], what: &str| match dim {
+        0 => Err("dim must be at least 1".to_string()),
+        _ if !values.len().is_multiple_of(dim) => Err(format!(
+            "{what}: {} values are not rows of {dim}",
+            values.len()
+        )),
+        _ => Ok(values.len() / dim),
+    };
+    let n = rows(set, "the set")?;
+    rows(queries, "the queries")?;
+    if !(1..=MAX_NEIGHBOURS.min(n)).contains(&k) {
+        return Err(format!(
+            "k must be a whole number 1–{}, got {k}",
+            MAX_NEIGHBOURS.min(n)
+        ));
+    }
+    let found = metrics::nearest(
+        &Features::new(dim, set.to_vec()),
+        &Features::new(dim, queries.to_vec()),
+        k,
+    );
+    Ok(found
+        .into_iter()
+        .flatten()
+        .map(|(i, d)| (i as u32, d))
+        .unzip())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +164,17 @@ mod tests {
         assert!(precision_recall(&a, &a[..3], 2).is_err()); // ragged
         assert!(precision_recall(&a, &a[..6], 2).is_err()); // 3 rows: too few for k = 3
         assert!(precision_recall(&a, &a, 0).is_err());
+    }
+
+    #[test]
+    fn nearest_rows_come_nearest_first_and_bad_asks_are_refused() {
+        let set = [0.0, 0.0, 3.0, 4.0, 1.0, 0.0]; // 3 rows of 2
+        assert_eq!(
+            nearest(&set, &[3.0, 3.0], 2, 2),
+            Ok((vec![1, 2], vec![1.0, 3.6055512]))
+        );
+        assert!(nearest(&set, &[3.0], 2, 1).is_err());
+        assert!(nearest(&set, &[3.0, 3.0], 2, 0).is_err());
+        assert!(nearest(&set, &[3.0, 3.0], 2, 4).is_err()); // more than the set holds
     }
 }

@@ -8,7 +8,7 @@ mod classify;
 mod latents;
 mod record;
 
-pub use classify::{Reading, classify, features_of, precision_recall};
+pub use classify::{MAX_NEIGHBOURS, Reading, classify, features_of, nearest, precision_recall};
 pub use latents::{Frames, MAX_LATENT, Samples, decode, interpolate, samples, slerp};
 pub use record::{Frame, Origin, Recording};
 

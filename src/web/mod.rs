@@ -16,7 +16,7 @@ use crate::models::{Family, Kind, Model};
 use crate::play::{self, Frames, Origin, Recording};
 use burn::tensor::Device;
 use input::{bytes_of, fields, floats_of, knob_of, parse_options, part_of};
-use output::{Encoding, Frame, Link, Reading, Samples, Scores, to_js};
+use output::{Encoding, Frame, Link, Neighbours, Reading, Samples, Scores, to_js};
 use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 
@@ -185,6 +185,19 @@ impl Engine {
     ) -> Result<Vec<f64>, JsError> {
         let (p, r) = play::precision_recall(&real, &generated, dim).map_err(js_err)?;
         Ok(vec![p, r])
+    }
+
+    /// The `k` rows of `set` nearest to each of `queries` (rows of `dim` features): `{indices, distances}`,
+    /// k per query, nearest first.
+    pub fn nearest(
+        &self,
+        set: Vec<f32>,
+        queries: Vec<f32>,
+        dim: usize,
+        k: usize,
+    ) -> Result<JsValue, JsError> {
+        let (indices, distances) = play::nearest(&set, &queries, dim, k).map_err(js_err)?;
+        Neighbours::of(indices, distances)
     }
 
     /// `{image, t, seed}`: the forward process applied to a 28×28 image (t = 0 clean … 1000 noise).

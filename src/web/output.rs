@@ -7,7 +7,7 @@ use crate::image::to_bytes;
 use crate::link;
 use crate::play;
 use burn::tensor::Tensor;
-use js_sys::{Float32Array, Uint8Array, Uint8ClampedArray};
+use js_sys::{Float32Array, Uint8Array, Uint8ClampedArray, Uint32Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -72,6 +72,24 @@ impl Reading {
             confidences: floats(r.confidences).await?.into(),
             features: floats(r.features).await?.into(),
             dim,
+        })
+    }
+}
+
+/// Nearest neighbours: `{indices, distances}`, k per query.
+#[derive(Serialize)]
+pub(super) struct Neighbours {
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    indices: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    distances: JsValue,
+}
+
+impl Neighbours {
+    pub(super) fn of(indices: Vec<u32>, distances: Vec<f32>) -> Result<JsValue, JsError> {
+        to_js(&Neighbours {
+            indices: Uint32Array::from(indices.as_slice()).into(),
+            distances: Float32Array::from(distances.as_slice()).into(),
         })
     }
 }

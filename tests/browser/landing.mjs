@@ -129,4 +129,28 @@ export async function landingTests(cpu) {
     await p.screenshot({ path: join(shots, 'race-unconditional.png'), fullPage: true });
     await p.close();
   });
+
+  await test('a clicked sample shows its nearest training images; a training image is its own nearest, a copy', async () => {
+    const p = await cpu.visit('?view=compare&n=4&seed=2&class=1');
+    await settle(p);
+    // Known answer: training image 17 of the atlas finds itself at distance 0, nearer than any real test image.
+    const self = await p.evaluate(async () => {
+      const { vocab } = await import('./js/vocab.js');
+      const atlas = new Uint8Array(await (await fetch(`models/${vocab.datasets[0].atlas}`)).arrayBuffer());
+      const [r] = await window.trilemma.neighbours({ dataset: vocab.datasets[0].name, pixels: atlas.subarray(17 * 784, 18 * 784), k: 3 });
+      return { first: r.neighbours[0].index, d: r.neighbours[0].distance, next: r.neighbours[1].distance, nearerThan: r.nearerThan, n: r.neighbours.length };
+    });
+    assert(self.first === 17 && self.d < 1e-3 && self.next > self.d && self.nearerThan === 0 && self.n === 3, JSON.stringify(self));
+    const bad = await p.evaluate(() => window.trilemma.neighbours({ pixels: new Uint8Array(784), k: 99 }).then(() => 'accepted', (e) => e.message));
+    assert(/k must be/.test(bad), bad);
+    // A click on a GAN sample: the panel opens right under the race, with three neighbours and a verdict.
+    const lane = await p.locator('#compare-gan').boundingBox();
+    await p.mouse.click(lane.x + lane.width * 0.25, lane.y + lane.height * 0.25);
+    await p.waitForFunction(() => /real test images/.test(document.querySelector('#near-verdict').textContent), null, { timeout: 120_000 });
+    const near = await p.locator('#near').boundingBox();
+    assert(near.y >= lane.y + lane.height && near.y - (lane.y + lane.height) < 400, `the panel opens ${near.y - lane.y - lane.height} px under the lane`);
+    assert((await canvasFacts(p, '#near-found')).lit > 50, 'no neighbours drawn');
+    assert(/gan sample 1: its 3 nearest/.test(await p.textContent('#near-title')), await p.textContent('#near-title'));
+    await p.close();
+  });
 }

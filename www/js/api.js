@@ -4,6 +4,7 @@ import { drawGrid } from './canvas.js';
 import { classify } from './classifier.js';
 import { inpaintInPanel } from './diffusion-tools.js';
 import { engineCall, ready, setBackend } from './engine.js';
+import { neighbours } from './neighbours.js';
 import { startMain } from './play.js';
 import { bench } from './speed.js';
 import { currentState, linkQuery, optionsFor } from './state.js';
@@ -85,6 +86,21 @@ async function scoreApi(opts = {}) {
   return { classes: Array.from(r.classes), confidences: Array.from(r.confidences), features: r.features, dim: r.dim };
 }
 
+/// For each of n 28×28 images (`pixels`: n·784 gray bytes), its `k` nearest training images in the
+/// classifier's feature space: `[{neighbours: [{index, distance, pixels}], nearerThan}]`.
+async function neighboursApi(opts = {}) {
+  if (typeof opts !== 'object' || opts === null) throw new Error('neighbours(opts): opts must be an object');
+  for (const key of Object.keys(opts)) if (!['dataset', 'pixels', 'k'].includes(key)) throw new Error(`neighbours(opts): unknown option "${key}" (known: dataset, pixels, k)`);
+  const { dataset = vocab.defaults.dataset, pixels, k = 3 } = opts;
+  if (!datasetOf(dataset)) throw new Error(`unknown dataset "${dataset}" (${vocab.datasets.map((d) => d.name).join(', ')})`);
+  if (!pixels || typeof pixels.length !== 'number' || pixels.length === 0 || pixels.length % 784) {
+    throw new Error(`pixels must be n·784 gray bytes (n 28×28 images), got ${pixels && pixels.length != null ? `${pixels.length} values` : typeof pixels}`);
+  }
+  if (!(Number.isInteger(k) && k >= 1 && k <= vocab.maxNeighbours)) throw new Error(`k must be a whole number 1–${vocab.maxNeighbours}, got ${JSON.stringify(k)}`);
+  await ready;
+  return neighbours(dataset, pixels instanceof Uint8Array ? pixels : Uint8Array.from(pixels), k);
+}
+
 function shareUrl() {
   return location.origin + location.pathname + linkQuery() + location.hash;
 }
@@ -100,6 +116,7 @@ export function installApi() {
     interpolate: (opts) => track(interpolateApi(opts)),
     inpaint: (opts) => track(inpaintApi(opts)),
     score: (opts) => track(scoreApi(opts)),
+    neighbours: (opts) => track(neighboursApi(opts)),
     shareUrl,
     state: currentState,
     idle,

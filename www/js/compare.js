@@ -1,10 +1,11 @@
 // The Compare view, where a visit lands: the three families race on the same seed and class, each with a
 // stopwatch. GAN and VAE answer in one pass; diffusion fills in through its x̂0 previews.
 import { Cancelled, errorText, makeToken } from './async.js';
-import { addDownload, drawGrid } from './canvas.js';
+import { addDownload, cellAt, drawGrid } from './canvas.js';
 import { agreement, classify, drawTally, readingLabels, tally } from './classifier.js';
 import { $ } from './dom.js';
 import { BACKEND_NAMES, engineCall, timingText } from './engine.js';
+import { neighbours } from './neighbours.js';
 import { job } from './notices.js';
 import { beginRun, freeRun, previews, stepRun } from './runs.js';
 import { classValue, f, fileName, optionsFor } from './state.js';
@@ -47,8 +48,11 @@ function stopwatch(family, t0) {
   };
 }
 
-function draw(family, images, labels) {
+const shown = {}; // family -> {images, opts}: what each lane's canvas shows, for a click
+
+function draw(family, images, labels, opts) {
   const canvas = $(`#compare-${family}`);
+  if (opts) shown[family] = { images, opts };
   // Labels only where they stay readable (a phone's lanes are a third of its width).
   const readable = canvas.parentElement.clientWidth >= 200;
   drawGrid(canvas, images, { fit: 250, labels: readable ? labels : undefined });
@@ -61,7 +65,7 @@ async function read(family, opts, images) {
   const chart = $(`#compare-${family}-classes`);
   try {
     const reading = await classify(opts.dataset, images.pixels);
-    draw(family, images, readingLabels(reading));
+    draw(family, images, readingLabels(reading), opts);
     chart.hidden = opts.class !== 'none';
     if (opts.class === 'none') drawTally(chart, text, family, tally(opts.dataset, family, JSON.stringify(opts), reading));
     if (opts.class === 'none') showYours(opts.dataset);
@@ -80,12 +84,13 @@ async function lane(family, token, t0) {
     if (family !== 'diffusion') {
       const done = await engineCall([`${family}-${opts.dataset}`], (w) => w.generate(opts));
       token.check();
-      draw(family, done.out);
+      draw(family, done.out, undefined, opts);
       stop(done);
       await read(family, opts, done.out);
       return;
     }
     const progress = $('#compare-progress');
+    delete shown.diffusion; // a preview is no sample to click
     const preview = previews((images) => draw('diffusion', images));
     const live = await stepRun(opts, { kind: 'noise' }, token, (l) => {
       progress.max = l.len;
@@ -95,7 +100,7 @@ async function lane(family, token, t0) {
     preview.stop();
     freeRun(live);
     token.check();
-    draw('diffusion', live.images);
+    draw('diffusion', live.images, undefined, opts);
     stop({ out: live.images, ms: live.ms, backend: live.engine.backend });
     await read('diffusion', opts, live.images);
   } catch (e) {
@@ -138,8 +143,38 @@ export function showClassButton() {
   $('#race-class').textContent = cls === 'none' ? `back to class ${back}` : 'unconditional';
 }
 
+const NEIGHBOURS = 3;
+
+/// A clicked sample's nearest training images, under the race.
+const showNear = job('near', "Couldn't find the nearest training images", async (family, i) => {
+  const { images, opts } = shown[family];
+  const pixels = images.pixels.slice(i * 784, (i + 1) * 784);
+  $('#near').hidden = false;
+  $('#near-title').textContent = `${family} sample ${i + 1}: its ${NEIGHBOURS} nearest training images`;
+  $('#near-verdict').textContent = 'searching…';
+  drawGrid($('#near-sample'), { n: 1, width: 28, height: 28, pixels }, { fit: 112 });
+  const [found] = await neighbours(opts.dataset, pixels, NEIGHBOURS);
+  const near = found.neighbours;
+  const all = new Uint8Array(NEIGHBOURS * 784);
+  near.forEach((x, j) => all.set(x.pixels, j * 784));
+  drawGrid($('#near-found'), { n: NEIGHBOURS, width: 28, height: 28, pixels: all }, { cols: NEIGHBOURS, fit: 336, labels: near.map((x) => `d ${x.distance.toFixed(2)}`) });
+  $('#near-distances').textContent = `training images ${near.map((x) => x.index).join(', ')} (distance in classifier features)`;
+  const pct = Math.round(100 * found.nearerThan);
+  $('#near-verdict').textContent =
+    found.nearerThan < 0.05
+      ? `It lies nearer to a training image than ${100 - pct}% of real test images do: as near as a copy.`
+      : `${pct}% of real test images lie nearer to a training image than it does: novel, as new as real data.`;
+});
+
 export function setUpCompare() {
-  for (const family of vocab.families) addDownload($(`#compare-${family}`), () => fileName('compare', family));
+  for (const family of vocab.families) {
+    const canvas = $(`#compare-${family}`);
+    addDownload(canvas, () => fileName('compare', family));
+    canvas.addEventListener('click', (e) => {
+      const i = cellAt(canvas, e);
+      if (i >= 0 && shown[family]) showNear(family, i);
+    });
+  }
   $('#race-class').addEventListener('click', () => {
     const cls = classValue(f.class.value);
     f.class.value = cls === 'none' ? String(lastClass ?? vocab.defaults.class) : 'none';

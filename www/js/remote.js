@@ -129,6 +129,10 @@ class RemoteEngine {
     return this.call('precisionRecall', { real, generated, dim });
   }
 
+  nearest(set, queries, dim, k) {
+    return this.call('nearest', { set, queries, dim, k });
+  }
+
   async startRun(opts, start) {
     const { run, len } = await this.call('startRun', { opts, start });
     return new RemoteRun(this, run, len);
@@ -285,6 +289,10 @@ export class EnginePool {
 
   precisionRecall(real, generated, dim) {
     return this.members[0].precisionRecall(real, generated, dim);
+  }
+
+  nearest(set, queries, dim, k) {
+    return this.members[0].nearest(set, queries, dim, k);
   }
 
   async startRun(opts, start) {

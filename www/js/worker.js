@@ -53,6 +53,7 @@ const ops = {
   realness: ({ opts }) => engine.realness(opts),
   classify: ({ opts }) => engine.classify(opts),
   precisionRecall: ({ real, generated, dim }) => engine.precisionRecall(real, generated, dim),
+  nearest: ({ set, queries, dim, k }) => engine.nearest(set, queries, dim, k),
   startRun({ opts, start }) {
     const r = engine.startRun(opts, start);
     const id = nextRun++;
