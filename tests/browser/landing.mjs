@@ -153,4 +153,24 @@ export async function landingTests(cpu) {
     assert(/gan sample 1: its 3 nearest/.test(await p.textContent('#near-title')), await p.textContent('#near-title'));
     await p.close();
   });
+
+  await test("keyboard: the tabs move with the arrow keys; a lane's samples are reached, read out and picked without a mouse", async () => {
+    const p = await cpu.visit('?view=compare&n=4&seed=4&class=2');
+    await settle(p);
+    await p.focus('#tab-compare');
+    await p.keyboard.press('ArrowRight');
+    assert((await p.evaluate(() => [window.trilemma.state().view, document.activeElement.id].join())) === 'play,tab-play', 'ArrowRight did not open Play');
+    await p.keyboard.press('ArrowLeft');
+    await settle(p);
+    assert((await p.evaluate(() => window.trilemma.state().view)) === 'compare', 'ArrowLeft did not go back');
+    await p.focus('#compare-vae');
+    await p.keyboard.press('ArrowRight');
+    await p.keyboard.press('ArrowDown');
+    const said = await p.textContent('#cell-live');
+    assert(/VAE samples: 4 of 4, \d \d+%/.test(said), `live region: ${said}`);
+    await p.keyboard.press('Enter');
+    await p.waitForFunction(() => /real test images/.test(document.querySelector('#near-verdict').textContent), null, { timeout: 120_000 });
+    assert(/vae sample 4/.test(await p.textContent('#near-title')), await p.textContent('#near-title'));
+    await p.close();
+  });
 }

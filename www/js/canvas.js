@@ -54,8 +54,56 @@ export function drawGrid(canvas, { n, width, height, pixels }, { cols, fit = 560
       ctx.fillText(mark.text, x + 4, y + 3);
     }
   }
-  layouts.set(canvas, { n, cols, gap, cellW, cellH });
+  const images = { n, width, height, pixels };
+  layouts.set(canvas, { n, cols, gap, cellW, cellH, images, options: { cols, zoom, gap, labels, marks } });
+  // The keyboard's cell (see keyboardCells) is drawn over whatever the grid shows.
+  const focus = focused.get(canvas);
+  if (focus != null && focus < n && document.activeElement === canvas) outline(ctx, gap + (focus % cols) * cellW, gap + Math.floor(focus / cols) * cellH, width * zoom, height * zoom);
   canvas.dispatchEvent(new Event('drawn'));
+}
+
+const focused = new WeakMap(); // canvas -> the index of its keyboard cell
+
+function outline(ctx, x, y, w, h) {
+  ctx.strokeStyle = '#ff9f1a';
+  ctx.lineWidth = 3;
+  ctx.strokeRect(x + 1.5, y + 1.5, w - 3, h - 3);
+}
+
+/// Lets the keyboard reach a grid's images: Tab focuses the canvas, the arrow keys move a highlighted cell
+/// (read out by `live`, a polite live region, with the image's label), Enter or Space picks it as a click
+/// would (`onPick(i)`).
+export function keyboardCells(canvas, live, onPick) {
+  canvas.tabIndex = 0;
+  const redraw = () => {
+    const l = layouts.get(canvas);
+    if (!l) return;
+    const i = Math.min(focused.get(canvas) ?? 0, l.n - 1);
+    focused.set(canvas, i);
+    drawGrid(canvas, l.images, l.options);
+    const label = l.options.labels && l.options.labels[i];
+    live.textContent = `${canvas.getAttribute('aria-label') || 'image'}: ${i + 1} of ${l.n}${label ? `, ${label}` : ''}`;
+  };
+  canvas.addEventListener('focus', redraw);
+  canvas.addEventListener('blur', () => {
+    const l = layouts.get(canvas);
+    if (l) drawGrid(canvas, l.images, l.options);
+  });
+  canvas.addEventListener('keydown', (e) => {
+    const l = layouts.get(canvas);
+    if (!l) return;
+    const i = focused.get(canvas) ?? 0;
+    const step = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -l.cols, ArrowDown: l.cols }[e.key];
+    if (step != null) {
+      focused.set(canvas, Math.max(0, Math.min(l.n - 1, i + step)));
+      redraw();
+    } else if (e.key === 'Enter' || e.key === ' ') {
+      onPick(i);
+    } else {
+      return;
+    }
+    e.preventDefault();
+  });
 }
 
 /// Empties a canvas (nothing to show or download).

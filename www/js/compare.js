@@ -1,9 +1,9 @@
 // The Compare view, where a visit lands: the three families race on the same seed and class, each with a
 // stopwatch. GAN and VAE answer in one pass; diffusion fills in through its x̂0 previews.
 import { Cancelled, errorText, makeToken } from './async.js';
-import { addDownload, cellAt, drawGrid } from './canvas.js';
+import { addDownload, cellAt, drawGrid, keyboardCells } from './canvas.js';
 import { agreement, classify, drawTally, readingLabels, tally } from './classifier.js';
-import { $ } from './dom.js';
+import { $, reveal } from './dom.js';
 import { BACKEND_NAMES, engineCall, timingText } from './engine.js';
 import { neighbours } from './neighbours.js';
 import { job } from './notices.js';
@@ -153,6 +153,7 @@ const showNear = job('near', "Couldn't find the nearest training images", async 
   $('#near-title').textContent = `${family} sample ${i + 1}: its ${NEIGHBOURS} nearest training images`;
   $('#near-verdict').textContent = 'searching…';
   drawGrid($('#near-sample'), { n: 1, width: 28, height: 28, pixels }, { fit: 112 });
+  reveal($('#near'));
   const [found] = await neighbours(opts.dataset, pixels, NEIGHBOURS);
   const near = found.neighbours;
   const all = new Uint8Array(NEIGHBOURS * 784);
@@ -174,6 +175,7 @@ export function setUpCompare() {
       const i = cellAt(canvas, e);
       if (i >= 0 && shown[family]) showNear(family, i);
     });
+    keyboardCells(canvas, $('#cell-live'), (i) => shown[family] && showNear(family, i));
   }
   $('#race-class').addEventListener('click', () => {
     const cls = classValue(f.class.value);

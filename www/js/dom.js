@@ -9,6 +9,13 @@ export function h(tag, props = {}, ...children) {
   return el;
 }
 
+/// Brings `el` into view if it is not (a result drawn far from the click that asked for it); moves the page
+/// no more than needed.
+export function reveal(el) {
+  const r = el.getBoundingClientRect();
+  if (r.top < 0 || r.bottom > innerHeight) el.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+}
+
 /// A copy of a <template>'s content where every `data-id="x"` becomes `id="<prefix>x"`.
 export function fromTemplate(id, prefix) {
   const frag = document.getElementById(id).content.cloneNode(true);

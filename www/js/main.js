@@ -44,6 +44,17 @@ function wireControls() {
       if (engine) enterView();
     });
   }
+  // The tabs as a tablist: the arrow keys (and Home, End) move to the next view and open it.
+  $('[role=tablist]').addEventListener('keydown', (e) => {
+    const tabs = [...document.querySelectorAll('[role=tab]')];
+    const at = tabs.indexOf(document.activeElement);
+    const to = { ArrowLeft: at - 1, ArrowRight: at + 1, Home: 0, End: tabs.length - 1 }[e.key];
+    if (at < 0 || to == null) return;
+    e.preventDefault();
+    const tab = tabs[(to + tabs.length) % tabs.length];
+    tab.focus();
+    tab.click();
+  });
   $('#copy-link').addEventListener('click', copyLink);
 }
 

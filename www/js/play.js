@@ -1,7 +1,7 @@
 // The Play view's grid: samples, D and its real-image reference, the latent walks between two samples.
 import { track } from './async.js';
-import { addDownload, cellAt, clearCanvas, drawGrid } from './canvas.js';
-import { $ } from './dom.js';
+import { addDownload, cellAt, clearCanvas, drawGrid, keyboardCells } from './canvas.js';
+import { $, reveal } from './dom.js';
 import { engineCall, timingText } from './engine.js';
 import { attempt, job } from './notices.js';
 import { Player } from './player.js';
@@ -143,7 +143,9 @@ export function selectSample(i) {
 /// codes came from (a diffusion walk runs its sampler from every code).
 export async function interpolateInto(canvas, opts, from, to, stillWanted) {
   const { out } = await engineCall([`${opts.family}-${opts.dataset}`], (w) => w.interpolate({ ...opts, from, to, frames: 8 }));
-  if (stillWanted()) drawGrid(canvas, out, { cols: 8, fit: 640, labels: out.scores && scoreLabels(out.scores) });
+  if (!stillWanted()) return;
+  drawGrid(canvas, out, { cols: 8, fit: 640, labels: out.scores && scoreLabels(out.scores) });
+  reveal(canvas); // the walk is what the two clicks asked for
 }
 
 // --- play: latent walks (GAN codes, diffusion starting noise) ------------------------------------------
@@ -187,10 +189,13 @@ export function setUpPlay() {
       syncLink();
     },
   });
+  // The run's progress and Cancel sit under the grid it fills, not with the scrubber further down.
+  $('#grid-run').append(mainPlayer.progress.parentElement);
   $('#grid').addEventListener('click', (e) => {
     const i = cellAt($('#grid'), e);
     if (i >= 0) selectSample(i);
   });
+  keyboardCells($('#grid'), $('#cell-live'), selectSample);
   for (const family of WALKS) {
     for (const end of ['a', 'b']) {
       $(`#${family}-${end}`).addEventListener('change', () => {

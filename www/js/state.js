@@ -110,6 +110,7 @@ export function syncControls() {
   const generate = $('#generate');
   generate.hidden = view === 'speed';
   generate.textContent = view === 'compare' ? 'Compare' : 'Generate';
+  $('#grid-run').hidden = family !== 'diffusion';
   const slot = $(`[data-pad-slot="${family}"]`);
   if (slot && !slot.contains($('#pad'))) slot.append($('#pad'));
   if (vocab) showClassButton(); // (the controls are wired before the vocabulary is in)
@@ -118,7 +119,10 @@ export function syncControls() {
 export function setView(name) {
   view = name;
   document.body.dataset.view = name; // narrow screens put the race above the controls
-  for (const tab of document.querySelectorAll('[role=tab]')) tab.setAttribute('aria-selected', String(tab.dataset.view === name));
+  for (const tab of document.querySelectorAll('[role=tab]')) {
+    tab.setAttribute('aria-selected', String(tab.dataset.view === name));
+    tab.tabIndex = tab.dataset.view === name ? 0 : -1; // one tab stop; the arrow keys move between tabs
+  }
   for (const v of vocab.views) $(`#view-${v}`).hidden = v !== name;
   syncControls();
 }

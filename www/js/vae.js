@@ -1,7 +1,7 @@
 // The Play view's VAE panel: latent sliders, the encoder (a drawing or a test image), interpolation.
 import { addDownload, clearCanvas, drawGrid } from './canvas.js';
 import { drawColumns } from './charts.js';
-import { $, bindRange, h } from './dom.js';
+import { $, bindRange, h, reveal } from './dom.js';
 import { engineCall } from './engine.js';
 import { job } from './notices.js';
 import { Picker } from './picker.js';
@@ -30,6 +30,7 @@ export function selectVae(i) {
   drawGrid($('#vae-edit'), { n: 1, width: out.width, height: out.height, pixels: out.pixels.subarray(i * size, (i + 1) * size) }, { fit: 224 });
   $('#vae-reset').disabled = false;
   redrawGrid();
+  reveal($('#vae-edit').closest('.row') || $('#vae-edit')); // the editor of the clicked sample
 }
 
 function buildLatentSliders(count) {
