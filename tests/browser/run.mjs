@@ -272,6 +272,11 @@ await test('compare view: three families side by side and the scoreboard', async
   const diffusion = shipped.datasets.find((b) => b.dataset === 'mnist').rows.find((r) => r.id === 'diffusion').conditional;
   const cells = (await p.locator('#scoreboard-table tbody tr[data-model="diffusion"]').first().locator('td').allTextContents()).map((c) => c.replace(/\u00a0/g, ' '));
   assert(cells.includes(`${diffusion.fid.toFixed(2)} ± ${diffusion.fid_se.toFixed(2)}`), `diffusion row shows ${cells.join(' | ')}`);
+  // The charts are drawn by the page (SVG): FID against steps with every diffusion sampler row, and the
+  // scoreboard's precision and recall.
+  const sweepRows = shipped.datasets.find((b) => b.dataset === 'mnist').rows.filter((r) => r.model === 'diffusion' && (r.id.startsWith('diffusion-steps') || r.knobs.sampler !== 'ddim' || r.id === 'diffusion'));
+  assert((await p.locator('#fid-steps circle').count()) === sweepRows.length, `FID chart points ${await p.locator('#fid-steps circle').count()} of ${sweepRows.length}`);
+  assert((await p.locator('#yours-chart circle.board').count()) >= 10, 'the precision/recall chart lacks the scoreboard rows');
   // One knob, one seed: three settings of each family's knob, each a different row of samples.
   await p.click('#sweep-run');
   await p.waitForFunction(() => document.querySelectorAll('#sweep-rows canvas').length === 9 && /samples per row/.test(document.querySelector('#sweep-status').textContent), null, { timeout: 300_000 });

@@ -3,8 +3,10 @@ import { errorText, track } from './async.js';
 import { cssColor, drawColumns } from './charts.js';
 import { $, h } from './dom.js';
 import { attempt } from './notices.js';
+import { drawLines } from './plot.js';
 import { f } from './state.js';
 import { classNames, datasetOf } from './vocab.js';
+import { showYours } from './yours.js';
 
 let scoreboard = null; // promise of models/scoreboard.json
 
@@ -83,4 +85,23 @@ async function renderScoreboard() {
       return h('figure', {}, canvas, h('figcaption', { textContent: `${r.label}: ${r.unconditional.classes_covered} classes ≥ 5%` }));
     }),
   );
+  drawFidSteps(board);
+  showYours(dataset);
+}
+
+/// FID against sampling steps (log scale): DDIM without guidance, DPM-Solver++ with guidance 1, and the
+/// main row (DDIM 50, guidance 1) and DDPM 1000 as single points, each with its error bar.
+function drawFidSteps(board) {
+  const point = (r) => ({ x: r.knobs.steps, y: r.conditional.fid, se: r.conditional.fid_se });
+  const rows = (test) => board.rows.filter((r) => r.model === 'diffusion' && r.knobs && test(r.knobs, r)).map(point);
+  const color = (name) => cssColor(name);
+  const series = [
+    { label: 'DDIM, no guidance', color: color('--muted'), points: rows((k, r) => r.sweep && k.sampler === 'ddim' && k.guidance === 0 && r.id.startsWith('diffusion-steps')) },
+    { label: 'DPM-Solver++', color: color('--diffusion'), points: rows((k) => k.sampler === 'dpmpp'), dy: 14 },
+    { label: 'DDIM 50 (main)', color: color('--accent'), points: rows((k, r) => r.id === 'diffusion'), dy: -10 },
+    { label: 'DDPM', color: color('--gan'), points: rows((k) => k.sampler === 'ddpm') },
+  ].filter((s) => s.points.length);
+  const svg = $('#fid-steps');
+  drawLines(svg, series, { xLabel: 'sampling steps (log scale)', yLabel: 'FID ↓', xMin: 8, xMax: 1200, xTicks: [10, 25, 50, 100, 250, 1000] });
+  svg.setAttribute('aria-label', `FID against steps: ${series.map((s) => `${s.label} ${s.points.map((p) => `${p.x} steps ${p.y.toFixed(2)}`).join(', ')}`).join('; ')}`);
 }

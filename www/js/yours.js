@@ -6,8 +6,9 @@ import { cssColor } from './charts.js';
 import { tallyOf } from './classifier.js';
 import { $ } from './dom.js';
 import { engineCall } from './engine.js';
-import { drawScatter } from './scatter.js';
+import { drawScatter } from './plot.js';
 import { loadScoreboard } from './scoreboard.js';
+import { f } from './state.js';
 import { datasetOf, vocab } from './vocab.js';
 
 const references = new Map(); // dataset -> Promise<Float32Array>: real features, the scoreboard's order
@@ -31,6 +32,7 @@ export const showYours = latestOnly(async (dataset) => {
   const section = $('#yours');
   try {
     const [real, data] = await Promise.all([reference(dataset), loadScoreboard()]);
+    if (dataset !== f.dataset.value) return; // the dataset changed meanwhile
     const board = data.datasets.find((b) => b.dataset === dataset);
     const points = (board ? board.rows : [])
       .filter((r) => r.conditional && r.conditional.precision != null)
@@ -42,11 +44,12 @@ export const showYours = latestOnly(async (dataset) => {
       const { out } = await engineCall([], (w) => w.precisionRecall(real, Float32Array.from(t.features), t.dim));
       yours.push({ x: out[1], y: out[0], label: `your ${family} (${Math.min(t.total, real.length / t.dim)})`, color: cssColor(`--${family}`), big: true });
     }
-    if (!yours.length) return;
     section.hidden = false;
     drawScatter($('#yours-chart'), [...points, ...yours], { xLabel: 'recall (diversity) →', yLabel: 'precision (fidelity) →' });
     $('#yours-chart').setAttribute('aria-label', `precision and recall: ${yours.map((p) => `${p.label}: precision ${p.y.toFixed(2)}, recall ${p.x.toFixed(2)}`).join('; ')}`);
-    status.textContent = yours.map((p) => `${p.label}: precision ${p.y.toFixed(2)}, recall ${p.x.toFixed(2)}`).join(' · ');
+    status.textContent = yours.length
+      ? yours.map((p) => `${p.label}: precision ${p.y.toFixed(2)}, recall ${p.x.toFixed(2)}`).join(' · ')
+      : 'The scoreboard\'s rows; race unconditional to place your own samples among them.';
   } catch (e) {
     section.hidden = false;
     status.textContent = `Couldn't place your samples: ${errorText(e)}`;
