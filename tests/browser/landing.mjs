@@ -173,4 +173,30 @@ export async function landingTests(cpu) {
     assert(/vae sample 4/.test(await p.textContent('#near-title')), await p.textContent('#near-title'));
     await p.close();
   });
+
+  await test('Play: the grid is read by the classifier; a walk and the VAE editor open in view of the clicks', async () => {
+    const p = await cpu.visit('?view=play&family=gan&n=16&seed=3&class=4');
+    await settle(p);
+    assert(/reads \d+ of 16 as class 4/.test(await p.textContent('#grid-reading')), await p.textContent('#grid-reading'));
+    const inView = (sel) => p.evaluate((s) => {
+      const r = document.querySelector(s).getBoundingClientRect();
+      return r.width > 0 && r.top >= -1 && r.bottom <= innerHeight + 1;
+    }, sel);
+    const grid = await p.locator('#grid').boundingBox();
+    await p.mouse.click(grid.x + 20, grid.y + 20);
+    await p.mouse.click(grid.x + grid.width - 20, grid.y + 20);
+    await settle(p);
+    await p.waitForTimeout(800); // the smooth scroll
+    assert(await inView('#gan-interp'), 'the GAN walk is drawn out of view');
+    await p.evaluate(() => window.scrollTo(0, 0));
+    await p.selectOption('select[name=family]', 'vae');
+    await settle(p);
+    assert(/reads \d+ of 16 as class 4/.test(await p.textContent('#grid-reading')), 'no reading of the VAE grid');
+    const vaeGrid = await p.locator('#grid').boundingBox();
+    await p.mouse.click(vaeGrid.x + 20, vaeGrid.y + 20);
+    await settle(p);
+    await p.waitForTimeout(800);
+    assert(await inView('#vae-edit'), 'the VAE editor is drawn out of view');
+    await p.close();
+  });
 }

@@ -39,13 +39,18 @@ export function tallyOf(dataset, family) {
   return t && { counts: t.counts, total: t.counts.reduce((a, b) => a + b, 0), features: t.features, dim: t.dim };
 }
 
+/// What a tally shows, in words.
+export function tallyText({ counts, total }) {
+  const covered = counts.filter((c) => c / total >= 0.05).length;
+  return `your ${total} unconditional samples: ${covered} of ${counts.length} classes at 5% or more`;
+}
+
 /// Draws a tally as a class histogram on `canvas` (its width follows its box) and says what it shows.
 export function drawTally(canvas, caption, family, { counts, total }) {
   const shares = counts.map((c) => c / total);
   const width = Math.max(100, Math.floor(canvas.parentElement.clientWidth));
   drawColumns(canvas, shares, { max: Math.max(0.25, ...shares), labels: shares.map((_, i) => i), reference: 0.1, width, height: 70, color: cssColor(`--${family}`) });
-  const covered = shares.filter((s) => s >= 0.05).length;
-  caption.textContent = `your ${total} unconditional samples: ${covered} of ${counts.length} classes at 5% or more`;
+  caption.textContent = tallyText({ counts, total });
   canvas.setAttribute('aria-label', `class shares of your ${total} unconditional ${family} samples: ${shares.map((s, i) => `class ${i} ${Math.round(100 * s)}%`).join(', ')}`);
 }
 

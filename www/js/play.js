@@ -1,6 +1,7 @@
 // The Play view's grid: samples, D and its real-image reference, the latent walks between two samples.
-import { track } from './async.js';
+import { errorText, track } from './async.js';
 import { addDownload, cellAt, clearCanvas, drawGrid, keyboardCells } from './canvas.js';
+import { agreement, classify, readingLabels, tally, tallyText } from './classifier.js';
 import { $, reveal } from './dom.js';
 import { engineCall, timingText } from './engine.js';
 import { attempt, job } from './notices.js';
@@ -97,6 +98,26 @@ export function showGrid(opts, out) {
   $('#vae-latents').replaceChildren();
   $('#vae-reset').disabled = true;
   $('#inpaint-use-grid').disabled = false;
+  $('#grid-reading').textContent = '';
+  redrawGrid();
+  track(readGrid(gridResult));
+}
+
+/// The classifier's reading of the grid: a label under each sample (the GAN's keep its D) and a line on
+/// the class asked for, or on all the visitor's unconditional samples so far.
+async function readGrid(result) {
+  const { opts, out } = result;
+  let reading;
+  try {
+    reading = await classify(opts.dataset, out.pixels);
+  } catch (e) {
+    if (result === gridResult) $('#grid-reading').textContent = `no classifier reading: ${errorText(e)}`;
+    return;
+  }
+  if (result !== gridResult) return;
+  result.reading = reading;
+  $('#grid-reading').textContent =
+    opts.class === 'none' ? tallyText(tally(opts.dataset, opts.family, JSON.stringify(opts), reading)) : agreement(reading, opts.class);
   redrawGrid();
 }
 
@@ -106,7 +127,7 @@ export function redrawGrid() {
   if (walk.a != null) marks.set(walk.a, { color: '#ffb000', text: 'A' });
   if (walk.b != null) marks.set(walk.b, { color: '#00c8ff', text: 'B' });
   if (vae.selected != null) marks.set(vae.selected, { color: '#ffb000', text: '✎' });
-  const labels = out.scores && scoreLabels(out.scores);
+  const labels = out.scores ? scoreLabels(out.scores) : gridResult.reading && readingLabels(gridResult.reading);
   drawGrid($('#grid'), out, { labels, marks });
   $('#grid').setAttribute('aria-label', `${out.n} ${opts.family} samples`);
 }
