@@ -1,4 +1,5 @@
-//! The `trilemma` command line (native only): `data`, `picks`, `train`, `sample`, `eval`, `plots`.
+//! The `trilemma` command line (native only): `data`, `picks`, `train`, `sample`, `eval`, `plots`,
+//! `checksums`.
 
 use crate::data::{self, Dataset, DatasetKind};
 use crate::eval::{self, EvalOptions};
@@ -6,7 +7,7 @@ use crate::generate::{self, Class, Count, Options, Request, Seed};
 use crate::image;
 use crate::knob::{Knob, Scalar};
 use crate::metrics::Features;
-use crate::models::weights::{ModelFile, file_name};
+use crate::models::weights::{self, CHECKSUMS, ModelFile, file_name};
 use crate::models::{Family, Kind, Model};
 use crate::play;
 use crate::train::{self, TrainOptions};
@@ -33,7 +34,10 @@ const USAGE: &str = "usage:
       --merge: those rows timed and written into scoreboard.json in place of their old values, the rest kept)
   trilemma plots
       redraw every plot from what models/ holds: each <model>-<dataset>.loss.csv → .loss.svg,
-      scoreboard.json → scoreboard-{precision-recall,fid-steps,classes}.svg";
+      scoreboard.json → scoreboard-{precision-recall,fid-steps,classes}.svg
+  trilemma checksums
+      rewrite models/SHA256SUMS, the SHA-256 of each model file there that loads under its own name
+      (training records the files it writes; loading refuses a file whose bytes differ)";
 
 /// Runs the command line with the process arguments.
 pub fn main() -> ExitCode {
@@ -294,6 +298,13 @@ fn run(args: &[String]) -> Result<(), String> {
             Args::parse(args, &[], &[])?;
             plots(std::path::Path::new("models"))
         }
+        Some("checksums") => {
+            Args::parse(args, &[], &[])?;
+            let dir = std::path::Path::new("models");
+            let files = weights::write_checksums(dir)?;
+            eprintln!("wrote {} ({files} files)", dir.join(CHECKSUMS).display());
+            Ok(())
+        }
         _ => Err(USAGE.to_string()),
     }
 }
@@ -335,9 +346,7 @@ fn write_floats(path: &std::path::Path, values: &[f32]) -> Result<(), String> {
 }
 
 fn load(path: &std::path::Path) -> Result<ModelFile, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("can't read {}: {e}", path.display()))?;
-    ModelFile::from_bytes(bytes, &burn::tensor::Device::flex())
-        .map_err(|e| format!("{}: {e}", path.display()))
+    ModelFile::open(path, &burn::tensor::Device::flex()).map_err(|e| e.to_string())
 }
 
 fn write_samples(file: &ModelFile, options: &Options, out: &std::path::Path) -> Result<(), String> {

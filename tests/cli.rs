@@ -1,6 +1,7 @@
 //! The command line refuses bad input with one clear line and a non-zero exit code.
 
 use std::process::Command;
+use trilemma::models::weights::Checksums;
 
 fn run(args: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_trilemma"))
@@ -16,15 +17,26 @@ fn run(args: &[&str]) -> (bool, String) {
 #[test]
 fn bad_arguments_and_bad_weight_files_fail_clearly() {
     let dir = std::env::temp_dir().join(format!("trilemma-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let truncated = dir.join("truncated.bpk");
     let shipped =
         std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/models/vae-mnist.bpk")).unwrap();
-    std::fs::write(&truncated, &shipped[..shipped.len() / 2]).unwrap();
-    let foreign = dir.join("foreign.bpk");
-    std::fs::write(&foreign, b"GIF89a this is not a model").unwrap();
-    let truncated = truncated.to_str().unwrap();
-    let foreign = foreign.to_str().unwrap();
+    // A folder of one `vae-mnist.bpk` holding `bytes`, with a checksum list of `listed` (none if None).
+    let folder = |name: &str, bytes: &[u8], listed: Option<&[u8]>| {
+        let folder = dir.join(name);
+        std::fs::create_dir_all(&folder).unwrap();
+        let file = folder.join("vae-mnist.bpk");
+        std::fs::write(&file, bytes).unwrap();
+        if let Some(listed) = listed {
+            let mut list = Checksums::default();
+            list.record("vae-mnist.bpk", listed);
+            list.write(&folder).unwrap();
+        }
+        file.to_str().unwrap().to_string()
+    };
+    let damaged = folder("damaged", &shipped[..shipped.len() / 2], Some(&shipped));
+    let foreign_bytes = b"GIF89a this is not a model";
+    let foreign = folder("foreign", foreign_bytes, Some(foreign_bytes));
+    let unlisted = folder("unlisted", &shipped, None);
+    let damaged_message = format!("{damaged} is damaged (checksum mismatch)");
     let vae_mnist = concat!(env!("CARGO_MANIFEST_DIR"), "/models/vae-mnist.bpk");
     let cases: &[(&[&str], &str)] = &[
         (&["sample", "flow", "--dataset", "mnist"], "unknown family"),
@@ -66,19 +78,23 @@ fn bad_arguments_and_bad_weight_files_fail_clearly() {
             "can't read",
         ),
         (
+            &["sample", "vae", "--dataset", "mnist", "--weights", &damaged],
+            &damaged_message,
+        ),
+        (
+            &["sample", "vae", "--dataset", "mnist", "--weights", &foreign],
+            "not a usable trilemma model file",
+        ),
+        (
             &[
                 "sample",
                 "vae",
                 "--dataset",
                 "mnist",
                 "--weights",
-                truncated,
+                &unlisted,
             ],
-            "not a usable trilemma model file",
-        ),
-        (
-            &["sample", "vae", "--dataset", "mnist", "--weights", foreign],
-            "not a usable trilemma model file",
+            "can't read the checksum list",
         ),
         (
             &[
@@ -180,5 +196,45 @@ fn plots_redraws_every_plot_in_models() {
             "{file}"
         );
     }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn checksums_lists_the_model_files_that_load_under_their_names() {
+    let dir = std::env::temp_dir().join(format!("trilemma-checksums-{}", std::process::id()));
+    let models = dir.join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    for name in ["gan-mnist.bpk", "vae-mnist.bpk"] {
+        std::fs::copy(shipped.join(name), models.join(name)).unwrap();
+    }
+    let checksums = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_trilemma"))
+            .arg("checksums")
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, err) = checksums();
+    assert!(ok, "{err}");
+    let written = std::fs::read_to_string(models.join("SHA256SUMS")).unwrap();
+    let expected: String = std::fs::read_to_string(shipped.join("SHA256SUMS"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.ends_with("  gan-mnist.bpk") || l.ends_with("  vae-mnist.bpk"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(written, expected);
+    // A file under another model's name is not recorded as that model.
+    std::fs::copy(shipped.join("vae-mnist.bpk"), models.join("gan-mnist.bpk")).unwrap();
+    let (ok, err) = checksums();
+    assert!(
+        !ok && err.contains("gan-mnist.bpk holds vae-mnist.bpk's model"),
+        "{err}"
+    );
     std::fs::remove_dir_all(dir).ok();
 }

@@ -1,42 +1,68 @@
-//! The shipped models in `models/`: every file loads from bytes, damaged copies are refused, conditional
+//! The shipped models in `models/`: every file loads against its checksum, damaged copies are refused, conditional
 //! samples look like their class (nearest test-set class mean, far above the 10% of chance), and the
 //! classifiers reach their accuracy bars.
 // Native only: they read the data cache and the models folder from disk.
 #![cfg(not(target_arch = "wasm32"))]
 
 use burn::tensor::Device;
+use std::path::{Path, PathBuf};
 use trilemma::data::{CLASSES, Dataset, DatasetKind, PICKS_PER_CLASS, PIXELS};
 use trilemma::generate::{Class, Count, Options, Seed, generate};
 use trilemma::models::Model;
 use trilemma::models::diffusion::{Eta, Guidance, SampleOptions, Sampler, Steps};
-use trilemma::models::weights::{ModelFile, file_name};
+use trilemma::models::weights::{Checksums, ModelFile, file_name};
 use trilemma::models::{Family, Kind};
 
-fn model_bytes(kind: Kind, dataset: DatasetKind) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("models")
-        .join(file_name(kind, dataset));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{} is missing: {e}", path.display()))
+fn models_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
+}
+
+/// A shipped model, read the way the command line reads it: checked against `models/SHA256SUMS`.
+fn open(kind: Kind, dataset: DatasetKind, device: &Device) -> ModelFile {
+    let path = models_dir().join(file_name(kind, dataset));
+    ModelFile::open(&path, device).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
 fn every_shipped_model_loads_and_damaged_copies_are_refused() {
     let device = Device::flex();
+    let checksums = Checksums::read(&models_dir()).unwrap();
+    assert_eq!(
+        checksums,
+        Checksums::shipped().unwrap(),
+        "the page's list is stale: rebuild"
+    );
     let mut total = 0;
     for dataset in DatasetKind::ALL {
         for kind in Kind::ALL {
-            let bytes = model_bytes(kind, dataset);
-            total += bytes.len();
-            let file = ModelFile::from_bytes(bytes.clone(), &device).unwrap();
+            let file = open(kind, dataset, &device);
             assert_eq!((file.kind, file.dataset), (kind, dataset));
             assert_eq!(file.model.kind(), kind);
             assert!(file.step > 0);
+            let name = file_name(kind, dataset);
+            let path = format!("models/{name}");
+            let bytes = std::fs::read(models_dir().join(&name)).unwrap();
+            total += bytes.len();
             for cut in [16, bytes.len() / 2, bytes.len() - 3] {
+                let e = ModelFile::load(&path, bytes[..cut].to_vec(), &checksums, &device);
+                assert!(
+                    e.unwrap_err().0.contains("is damaged"),
+                    "{name} cut at {cut}"
+                );
                 assert!(
                     ModelFile::from_bytes(bytes[..cut].to_vec(), &device).is_err(),
-                    "{kind}-{dataset} cut at {cut}"
+                    "{name} cut at {cut}"
                 );
             }
+            // One flipped bit in the weights: the file still parses, only the checksum knows.
+            let mut flipped = bytes.clone();
+            flipped[bytes.len() - 100] ^= 1;
+            assert!(ModelFile::from_bytes(flipped.clone(), &device).is_ok());
+            let e = ModelFile::load(&path, flipped, &checksums, &device).unwrap_err();
+            assert!(
+                e.0.starts_with(&format!("{path} is damaged (checksum mismatch)")),
+                "{e}"
+            );
         }
     }
     assert!(
@@ -45,12 +71,32 @@ fn every_shipped_model_loads_and_damaged_copies_are_refused() {
     );
 }
 
+#[test]
+fn the_checksum_list_names_exactly_the_model_files() {
+    let mut files: Vec<String> = std::fs::read_dir(models_dir())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".bpk"))
+        .collect();
+    files.sort();
+    let listed: Vec<String> = Checksums::read(&models_dir())
+        .unwrap()
+        .to_text()
+        .lines()
+        .map(|line| line[66..].to_string())
+        .collect();
+    assert_eq!(
+        listed, files,
+        "run `trilemma checksums` after adding or removing a model file"
+    );
+}
+
 /// Share of samples of class c whose nearest test-set class mean (L2) is c's.
 fn class_mean_accuracy(family: Family, dataset: DatasetKind, per_class: usize) -> f64 {
     let device = Device::flex();
     let data = Dataset::load(dataset).expect("data cache (run ./x data)");
     let means = data.class_means(&data.split().test);
-    let file = ModelFile::from_bytes(model_bytes(Kind::Family(family), dataset), &device).unwrap();
+    let file = open(Kind::Family(family), dataset, &device);
     let mut hits = 0;
     for class in 0..CLASSES {
         let options = Options {
@@ -146,7 +192,7 @@ fn classifiers_reach_their_test_accuracy() {
     for (dataset, bar) in [(DatasetKind::Mnist, 0.985), (DatasetKind::Fashion, 0.90)] {
         let data = Dataset::load(dataset).expect("data cache (run ./x data)");
         let test = data.split().test;
-        let file = ModelFile::from_bytes(model_bytes(Kind::Classifier, dataset), &device).unwrap();
+        let file = open(Kind::Classifier, dataset, &device);
         let Model::Classifier(classifier) = &file.model else {
             panic!("classifier-{dataset} holds a {}", file.kind)
         };

@@ -14,7 +14,7 @@ use crate::metrics::{self, Features};
 use crate::models::Model;
 use crate::models::classifier::Classifier;
 use crate::models::diffusion::Sampler;
-use crate::models::weights::{ModelFile, file_name};
+use crate::models::weights::{Checksums, ModelFile, file_name};
 use crate::models::{Family, Kind};
 use crate::progress::Progress;
 use crate::rng::Rng;
@@ -153,7 +153,7 @@ fn rayon_threads() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-/// Reads a shipped model file and its fingerprint.
+/// Reads a shipped model file (checked against its folder's checksum list) and its fingerprint.
 fn read_model(
     dir: &Path,
     kind: Kind,
@@ -170,8 +170,14 @@ fn read_model(
         format!("can't read {}: {e}{hint}", path.display())
     })?;
     let hash = hex(fnv1a(&bytes));
-    let file = ModelFile::from_bytes(bytes, &Device::flex())
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let checksums = Checksums::read(dir)?;
+    let file = ModelFile::load(
+        &path.display().to_string(),
+        bytes,
+        &checksums,
+        &Device::flex(),
+    )
+    .map_err(|e| e.to_string())?;
     let weights = Weights {
         file: name,
         fnv1a: hash,

@@ -1,6 +1,6 @@
 //! Training (native only): one loop for every family with seeded batches, a progress line, a CSV loss log,
 //! periodic checkpoints that a `--resume` continues from, EMA weights, and at the end the shipped model
-//! file, its loss plot and its model card in `models/`.
+//! file (its SHA-256 recorded in `models/SHA256SUMS`), its loss plot and its model card in `models/`.
 
 mod card;
 pub mod classifier;
@@ -12,7 +12,7 @@ mod vae;
 
 use crate::data::{CLASSES, Dataset, DatasetKind, PIXELS};
 use crate::models::Model;
-use crate::models::weights::{ModelFile, file_name};
+use crate::models::weights::{Checksums, ModelFile, file_name};
 use crate::models::{Family, Kind, images_from_bytes};
 use crate::progress::Progress;
 use crate::rng::Rng;
@@ -183,9 +183,12 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
         config: model.config_json(),
         model: model.shipped(),
     };
-    let path = opts.out_dir.join(file_name(opts.kind, opts.dataset));
-    std::fs::write(&path, file.to_bytes().map_err(|e| e.to_string())?)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let name = file_name(opts.kind, opts.dataset);
+    let path = opts.out_dir.join(&name);
+    let bytes = file.to_bytes().map_err(|e| e.to_string())?;
+    std::fs::write(&path, &bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    // Recorded as it is written: a later load refuses any other bytes under this name.
+    Checksums::record_in(&opts.out_dir, &name, &bytes)?;
     let curve = plot::LossLog::read(&log_path)?;
     curve.plot(
         &opts.name(),

@@ -11,7 +11,7 @@ use crate::generate::Request;
 use crate::knob::Knob;
 use crate::link;
 use crate::models::diffusion::{Strength, Timestep};
-use crate::models::weights::ModelFile;
+use crate::models::weights::{Checksums, ModelFile};
 use crate::models::{Family, Kind, Model};
 use crate::play::{self, Frames, Origin, Recording};
 use burn::tensor::Device;
@@ -88,10 +88,13 @@ impl Engine {
         self.backend.clone()
     }
 
-    /// Loads a model file (its bytes); returns `"<kind>-<dataset>"`, e.g. `"gan-mnist"`.
+    /// Loads model file `file` (its path as fetched, e.g. `models/gan-mnist.bpk`) from its `bytes`, once
+    /// they are the bytes this build's checksum list records for it (a damaged or swapped file is an error
+    /// naming it); returns `"<kind>-<dataset>"`, e.g. `"gan-mnist"`.
     #[wasm_bindgen(js_name = loadModel)]
-    pub fn load_model(&mut self, bytes: Vec<u8>) -> Result<String, JsError> {
-        let file = ModelFile::from_bytes(bytes, &self.device).map_err(js_err)?;
+    pub fn load_model(&mut self, file: &str, bytes: Vec<u8>) -> Result<String, JsError> {
+        let checksums = Checksums::shipped().map_err(js_err)?;
+        let file = ModelFile::load(file, bytes, &checksums, &self.device).map_err(js_err)?;
         let key = format!("{}-{}", file.kind, file.dataset);
         self.models.insert((file.kind, file.dataset), file);
         Ok(key)

@@ -89,15 +89,29 @@ export async function engineTests(cpu) {
     await p.close();
   });
 
-  await test("a weight file of another model is named as such", async () => {
-    // A mix-up on the server: the GAN's file holds the VAE's weights (no service worker, so the route
-    // answers every request).
+  await test('a swapped or damaged weight file is named as such', async () => {
+    // What the server answers for the GAN's file: the VAE's (a mix-up), then its own with one bit flipped
+    // (no service worker, so the route answers every request).
     const quiet = await launch(false, { serviceWorkers: 'block' });
-    await quiet.context.route('**/models/gan-fashion.bpk', async (route) => route.fulfill({ response: await route.fetch({ url: route.request().url().replace('gan-fashion', 'vae-fashion') }) }));
-    const p = await quiet.visit('?view=play&family=vae&n=2');
-    await settle(p);
-    const message = await p.evaluate(() => window.trilemma.generate({ family: 'gan', dataset: 'fashion', n: 2 }).then(() => 'no error', (e) => String(e.message)));
-    assert(message.includes('models/gan-fashion.bpk holds the vae-fashion model'), message);
+    let flip = false;
+    await quiet.context.route('**/models/gan-fashion.bpk', async (route) => {
+      const url = route.request().url();
+      const response = await route.fetch({ url: flip ? url : url.replace('gan-fashion', 'vae-fashion') });
+      const body = await response.body();
+      if (flip) body[body.length - 100] ^= 1;
+      await route.fulfill({ response, body });
+    });
+    const gan = async () => {
+      const p = await quiet.visit('?view=play&family=vae&n=2');
+      await settle(p);
+      return [p, await p.evaluate(() => window.trilemma.generate({ family: 'gan', dataset: 'fashion', n: 2 }).then(() => 'no error', (e) => String(e.message)))];
+    };
+    const [swappedPage, swapped] = await gan();
+    assert(swapped.includes('models/gan-fashion.bpk holds the vae-fashion model'), swapped);
+    await swappedPage.close();
+    flip = true;
+    const [p, damaged] = await gan();
+    assert(damaged.includes('models/gan-fashion.bpk is damaged (checksum mismatch)'), damaged);
     const vae = await p.evaluate(() => window.trilemma.generate({ family: 'vae', dataset: 'fashion', n: 2 }).then((r) => r.n));
     assert(vae === 2, 'the other families still work');
     await quiet.context.close();

@@ -88,8 +88,8 @@ class RemoteEngine {
     });
   }
 
-  loadModel(bytes) {
-    return this.call('load', { bytes });
+  loadModel(file, bytes) {
+    return this.call('load', { file, bytes });
   }
 
   /// WebGPU compute dispatches the worker has made so far.
@@ -250,8 +250,8 @@ export class EnginePool {
     return Promise.all(this.parts(n).map(({ member, first, count }) => fn(member, { ...opts, first, count })));
   }
 
-  async loadModel(bytes) {
-    const keys = await Promise.all(this.members.map((m) => m.loadModel(bytes)));
+  async loadModel(file, bytes) {
+    const keys = await Promise.all(this.members.map((m) => m.loadModel(file, bytes)));
     return keys[0];
   }
 

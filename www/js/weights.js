@@ -79,11 +79,7 @@ export function fetchModel(key) {
 export function ensureLoaded(e, key) {
   if (!e.loaded.has(key)) {
     const p = fetchModel(key)
-      .then(async (bytes) => {
-        const got = await e.lock(() => e.wasm.loadModel(bytes));
-        // A file of another model (a mix-up on the server) is named as such, not as a missing model.
-        if (got !== key) throw new Error(`models/${vocab.models[key]} holds the ${got} model`);
-      })
+      .then((bytes) => e.lock(() => e.wasm.loadModel(`models/${vocab.models[key]}`, bytes)))
       .catch((err) => {
         throw err instanceof EngineDied ? err : new Error(`couldn't load the ${key} weights: ${errorText(err)}`);
       });

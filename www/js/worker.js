@@ -43,7 +43,7 @@ const ops = {
     engine = await bindings.Engine.create(backend);
     return { backend: engine.backend };
   },
-  load: ({ bytes }) => engine.loadModel(bytes),
+  load: ({ file, bytes }) => engine.loadModel(file, bytes),
   dispatches: () => dispatches,
   generate: ({ opts }) => engine.generate(opts),
   decode: ({ opts }) => engine.decode(opts),
