@@ -256,6 +256,8 @@ pub(crate) use {named_knob, ranged_knob, real_knob, whole_knob};
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::TestCaseResult;
 
     real_knob!(
         /// A test knob.
@@ -313,6 +315,45 @@ mod tests {
                 .unwrap_err()
                 .contains("count must be a number")
         );
+    }
+
+    /// `value` as knob `K`: a value that reads back from its own text, or an error naming the knob.
+    fn parses<K: Knob + PartialEq + std::fmt::Debug>(value: &Scalar) -> TestCaseResult {
+        match K::from_scalar(value) {
+            Ok(k) => prop_assert_eq!(K::from_text(&k.to_text()), Ok(k)),
+            Err(e) => prop_assert!(e.contains(K::NAME), "{}: {e}", K::NAME),
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn every_knob_takes_any_value_or_names_itself() {
+        use crate::data::DatasetKind;
+        use crate::generate::{Class, Count, Seed};
+        use crate::link::{Frame, View};
+        use crate::models::Family;
+        use crate::models::diffusion::{Eta, Guidance, Sampler, Steps, Strength, Timestep};
+        use crate::models::gan::Truncation;
+        use crate::models::vae::Temperature;
+        use crate::play::Frames;
+        crate::fuzz::check("knobs", 100_000, crate::fuzz::scalar(), |v| {
+            parses::<Family>(&v)?;
+            parses::<DatasetKind>(&v)?;
+            parses::<Class>(&v)?;
+            parses::<Seed>(&v)?;
+            parses::<Count>(&v)?;
+            parses::<Truncation>(&v)?;
+            parses::<Temperature>(&v)?;
+            parses::<Sampler>(&v)?;
+            parses::<Steps>(&v)?;
+            parses::<Eta>(&v)?;
+            parses::<Guidance>(&v)?;
+            parses::<Timestep>(&v)?;
+            parses::<Strength>(&v)?;
+            parses::<Frame>(&v)?;
+            parses::<Frames>(&v)?;
+            parses::<View>(&v)
+        });
     }
 
     #[test]

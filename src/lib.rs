@@ -13,6 +13,8 @@ pub mod cli;
 pub mod data;
 #[cfg(all(feature = "train", not(target_arch = "wasm32")))]
 pub mod eval;
+#[cfg(test)]
+mod fuzz;
 pub mod generate;
 pub mod image;
 pub mod knob;

@@ -72,6 +72,28 @@ fn every_shipped_model_loads_and_damaged_copies_are_refused() {
 }
 
 #[test]
+fn every_file_swapped_for_another_is_named() {
+    let checksums = Checksums::read(&models_dir()).unwrap();
+    let names: Vec<String> = DatasetKind::ALL
+        .into_iter()
+        .flat_map(|d| Kind::ALL.map(|k| file_name(k, d)))
+        .collect();
+    for other in &names {
+        let bytes = std::fs::read(models_dir().join(other)).unwrap();
+        for name in names.iter().filter(|n| *n != other) {
+            let e = checksums
+                .verify(&format!("models/{name}"), &bytes)
+                .unwrap_err();
+            let model = other.strip_suffix(".bpk").unwrap();
+            assert!(
+                e.0.starts_with(&format!("models/{name} holds the {model} model")),
+                "{e}"
+            );
+        }
+    }
+}
+
+#[test]
 fn the_checksum_list_names_exactly_the_model_files() {
     let mut files: Vec<String> = std::fs::read_dir(models_dir())
         .unwrap()

@@ -1,12 +1,15 @@
-//! The link codec's tests: round trips, hostile input, shared speed results.
+//! The link codec's tests: round trips, hostile and mangled input (properties), shared speed results.
 use super::*;
 use crate::data::DatasetKind;
+use crate::fuzz;
 use crate::generate::{Class, Count, Seed};
 use crate::models::Family;
 use crate::models::diffusion::{Eta, Guidance, Sampler, Steps};
 use crate::models::gan::Truncation;
 use crate::models::vae::Temperature;
 use crate::rng::Rng;
+use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 
 fn random_state(rng: &mut Rng) -> State {
     let mut s = State::default();
@@ -29,19 +32,6 @@ fn random_state(rng: &mut Rng) -> State {
     s.t = Timestep::new(rng.below(T + 1)).unwrap();
     s.strength = Strength::new(unit(rng)).unwrap();
     s
-}
-
-#[test]
-fn every_state_survives_the_round_trip() {
-    let mut rng = Rng::new(11);
-    for _ in 0..2000 {
-        let s = random_state(&mut rng);
-        let link = encode(&s);
-        let (back, notices) = decode(&format!("?{link}"));
-        assert!(notices.is_empty(), "{link}: {notices:?}");
-        assert_eq!(back, s, "{link}");
-    }
-    assert_eq!(decode(""), (State::default(), vec![]));
 }
 
 #[test]
@@ -152,34 +142,11 @@ fn page_state_fields_are_checked_strictly() {
 }
 
 #[test]
-fn hostile_links_never_panic_and_quote_little() {
+fn a_link_past_the_limit_is_ignored_whole() {
     let long = format!("seed={}", "9".repeat(MAX_LINK));
     let (s, notices) = decode(&long);
     assert_eq!((s, notices.len()), (State::default(), 1));
-    let alphabet: Vec<char> = "=&%+?#;<>\"'/\\0123456789abcdefsdnx.-eE\u{0}\u{202e}é"
-        .chars()
-        .collect();
-    let keys = [
-        "seed", "n", "class", "steps", "frame", "view", "eta", "t", "zz",
-    ];
-    let mut rng = Rng::new(5);
-    for _ in 0..3000 {
-        let mut q = String::new();
-        for _ in 0..rng.below(6) {
-            q += keys[rng.below(keys.len())];
-            for _ in 0..rng.below(12) {
-                q.push(alphabet[rng.below(alphabet.len())]);
-            }
-            q.push('&');
-        }
-        let (s, notices) = decode(&q);
-        assert!(
-            notices.iter().all(|n| n.chars().count() < 160),
-            "{q}: {notices:?}"
-        );
-        // Whatever came in, the link written back is clean.
-        assert_eq!(decode(&encode(&s)), (s, vec![]));
-    }
+    assert_eq!(decode(""), (State::default(), vec![]));
 }
 
 #[test]
@@ -197,4 +164,110 @@ fn a_link_shares_a_speed_result_beside_the_state() {
         notices.len() == 1 && notices[0].contains("workers"),
         "{notices:?}"
     );
+}
+
+/// A link query as a hostile or mangled link writes it: fields of known and stray names with any text, a
+/// good link with characters inserted, deleted or replaced, or any text at all (some past [`MAX_LINK`]).
+fn query() -> impl Strategy<Value = String> {
+    let names: Vec<&str> = Request::NAMES
+        .into_iter()
+        .chain(["view", "frame", "t", "strength", "result", "zz", ""])
+        .collect();
+    let field = (
+        prop::sample::select(names),
+        any::<bool>(),
+        fuzz::hostile_text(),
+    )
+        .prop_map(|(k, eq, v)| format!("{k}{}{v}", if eq { "=" } else { "" }));
+    let edit = (any::<prop::sample::Index>(), 0..3u8, any::<char>());
+    let mangled = (any::<u64>(), prop::collection::vec(edit, 1..4)).prop_map(|(seed, edits)| {
+        let mut link: Vec<char> = encode(&random_state(&mut Rng::new(seed))).chars().collect();
+        for (at, op, c) in edits {
+            let at = at.index(link.len() + 1);
+            match op {
+                0 => link.insert(at, c),
+                1 if at < link.len() => drop(link.remove(at)),
+                _ if at < link.len() => link[at] = c,
+                _ => link.push(c),
+            }
+        }
+        String::from_iter(link)
+    });
+    prop_oneof![
+        4 => prop::collection::vec(field, 0..8).prop_map(|f| format!("?{}", f.join("&"))),
+        4 => mangled,
+        1 => any::<String>(),
+        1 => (MAX_LINK - 2..MAX_LINK + 3).prop_map(|n| "n=1&".repeat(n).chars().take(n).collect()),
+    ]
+}
+
+/// Whether a notice shows as the page shows text: no line breaks, no control or reordering characters.
+fn plain(notice: &str) -> bool {
+    !notice.chars().any(|c| {
+        c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+#[test]
+fn any_query_decodes_to_a_valid_state_and_short_plain_notices() {
+    fuzz::check("link decode", 10_000, query(), |query| {
+        let (state, speed, notices) = decode_shared(&query);
+        let fields = query.split('&').filter(|p| !p.is_empty()).count();
+        // One notice per unused field, and the frame's; each short and plain.
+        prop_assert!(notices.len() <= fields + 1, "{notices:?}");
+        for n in &notices {
+            prop_assert!(n.chars().count() <= MAX_NOTICE + 40 && plain(n), "{n:?}");
+        }
+        prop_assert!(state.frame.is_none_or(|f| f <= last_frame(&state.request)));
+        // Whatever came in, the state's own link is clean and means the same.
+        prop_assert_eq!(decode(&encode(&state)), (state, vec![]));
+        if let Some(speed) = speed {
+            prop_assert_eq!(SpeedResult::parse(&speed.to_text()), Ok(speed));
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn every_state_survives_its_link_and_its_page_object() {
+    fuzz::check("link round trip", 10_000, any::<u64>(), |seed| {
+        let state = random_state(&mut Rng::new(seed));
+        prop_assert_eq!(decode(&format!("?{}", encode(&state))), (state, vec![]));
+        // The state object `decodeLink` hands the page, handed back to `encodeLink` as its fields.
+        let serde_json::Value::Object(object) = serde_json::to_value(state).unwrap() else {
+            return Err(TestCaseError::fail("a state is an object"));
+        };
+        let fields: Vec<(String, Scalar)> = object
+            .into_iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| (k, serde_json::from_value(v).unwrap()))
+            .collect();
+        prop_assert_eq!(
+            from_fields(fields.iter().map(|(k, v)| (k.as_str(), v))),
+            Ok(state)
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn any_speed_result_text_is_refused_or_reads_back() {
+    let good = "webgpu|1|mnist|NVIDIA GeForce RTX 3080|gan~one pass~64~0.05|vae~x~1~2";
+    let edit = (any::<prop::sample::Index>(), any::<char>());
+    let mangled = prop::collection::vec(edit, 1..4).prop_map(move |edits| {
+        let mut text: Vec<char> = good.chars().collect();
+        for (at, c) in edits {
+            let at = at.index(text.len());
+            text[at] = c;
+        }
+        String::from_iter(text)
+    });
+    let text = prop_oneof![mangled, fuzz::hostile_text(), any::<String>()];
+    fuzz::check("speed result", 100_000, text, |text| {
+        match SpeedResult::parse(&text) {
+            Ok(r) => prop_assert_eq!(SpeedResult::parse(&r.to_text()), Ok(r)),
+            Err(e) => prop_assert!(e.starts_with("result: ") && plain(&e), "{e:?}"),
+        }
+        Ok(())
+    });
 }

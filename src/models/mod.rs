@@ -82,7 +82,8 @@ impl Kind {
             .find(|k| k.name() == name)
             .ok_or_else(|| {
                 format!(
-                    "unknown model `{name}` (expected `gan`, `vae`, `diffusion` or `classifier`)"
+                    "unknown model {} (expected `gan`, `vae`, `diffusion` or `classifier`)",
+                    crate::knob::quote(name)
                 )
             })
     }

@@ -101,7 +101,8 @@ impl ModelFile {
     /// Parses a model file onto `device`: this build's architecture of the kind its metadata names, with
     /// the file's weights once each has been checked against it. No checksum: see [`ModelFile::load`].
     pub fn from_bytes(bytes: Vec<u8>, device: &Device) -> Result<Self, WeightsError> {
-        let bytes = Bytes::from_bytes_vec(bytes);
+        // Shared: the reader and the store below then view one copy of the file instead of copying it.
+        let bytes = Bytes::from_bytes_vec(bytes).shared();
         let reader = Reader::from_bytes(bytes.clone()).map_err(|e| bad(e.to_string()))?;
         let meta: BTreeMap<String, String> = reader.metadata().clone();
         let stored = reader.into_tensors().map_err(|e| bad(e.to_string()))?;
@@ -275,81 +276,4 @@ fn load<M: Module>(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::data::SIDE;
-    use crate::models::class_tokens;
-    use burn::tensor::Tensor;
-
-    fn gan_file(device: &Device) -> ModelFile {
-        let cfg = GanConfig::new();
-        ModelFile {
-            kind: Kind::Family(Family::Gan),
-            dataset: DatasetKind::Mnist,
-            step: 12,
-            config: burn::config::config_to_json(&cfg),
-            model: Model::Gan(cfg.init(device)),
-        }
-    }
-
-    #[test]
-    fn round_trip_keeps_outputs_within_half_precision() {
-        let device = Device::flex();
-        let file = gan_file(&device);
-        let back = ModelFile::from_bytes(file.to_bytes().unwrap(), &device).unwrap();
-        assert_eq!(
-            (back.kind, back.dataset, back.step),
-            (Kind::Family(Family::Gan), DatasetKind::Mnist, 12)
-        );
-        let (Model::Gan(a), Model::Gan(b)) = (&file.model, &back.model) else {
-            panic!("family changed")
-        };
-        let z = Tensor::<2>::ones([1, 64], &device);
-        let c = class_tokens(&[Some(4)], &device);
-        let x = a
-            .generator
-            .sample(z.clone(), c.clone())
-            .into_data()
-            .try_to_vec::<f32>()
-            .unwrap();
-        let y = b
-            .generator
-            .sample(z, c)
-            .into_data()
-            .try_to_vec::<f32>()
-            .unwrap();
-        assert_eq!(x.len(), SIDE * SIDE);
-        let worst = x
-            .iter()
-            .zip(&y)
-            .map(|(p, q)| (p - q).abs())
-            .fold(0.0, f32::max);
-        assert!(worst < 0.01, "f16 storage moved a pixel by {worst}");
-    }
-
-    #[test]
-    fn truncated_foreign_and_mismatched_files_are_errors() {
-        let device = Device::flex();
-        let bytes = gan_file(&device).to_bytes().unwrap();
-        for cut in [0, 10, bytes.len() / 3, bytes.len() - 1] {
-            assert!(
-                ModelFile::from_bytes(bytes[..cut].to_vec(), &device).is_err(),
-                "cut at {cut}"
-            );
-        }
-        assert!(ModelFile::from_bytes(b"PNG\x89 certainly not a model".to_vec(), &device).is_err());
-        // A file whose config says VAE but whose tensors are a GAN's.
-        let mut lying = gan_file(&device);
-        lying.kind = Kind::Family(Family::Vae);
-        lying.config = burn::config::config_to_json(&VaeConfig::new());
-        let err = ModelFile::from_bytes(lying.to_bytes().unwrap(), &device).unwrap_err();
-        assert!(err.0.contains("is missing"), "{err}");
-        // Another architecture than this build's: a width GroupNorm's groups don't divide used to panic.
-        for width in [48, 7] {
-            let mut other = gan_file(&device);
-            other.config = config_to_json(&GanConfig::new().with_width(width));
-            let err = ModelFile::from_bytes(other.to_bytes().unwrap(), &device).unwrap_err();
-            assert!(err.0.contains("not this build's"), "{err}");
-        }
-    }
-}
+mod tests;
