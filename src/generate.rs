@@ -118,6 +118,20 @@ impl Options {
     }
 }
 
+/// Floating-point operations to generate one sample of `model` with `options`; a diffusion sample takes
+/// two UNet passes a step when `guided`.
+pub fn flops_per_sample(model: &Model, options: &Options, guided: bool) -> u64 {
+    match model {
+        Model::Gan(g) => g.generator.flops_per_sample(),
+        Model::Vae(v) => v.decode_flops_per_sample(),
+        Model::Diffusion(u) => {
+            let steps = options.diffusion.timesteps(T).len() as u64;
+            u.flops_per_sample() * steps * if guided { 2 } else { 1 }
+        }
+        Model::Classifier(c) => c.flops_per_sample(),
+    }
+}
+
 /// The work of a diffusion run: `passes` = samples × steps, twice with guidance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Cost {

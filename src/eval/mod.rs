@@ -70,18 +70,9 @@ pub struct EvalOptions {
     pub cache_dir: PathBuf,
 }
 
-/// Floating-point operations to generate one conditional sample with `options`.
+/// Floating-point operations to generate one conditional sample with `options` (guided when guidance is on).
 pub fn flops_per_sample(model: &Model, options: &Options) -> u64 {
-    match model {
-        Model::Gan(g) => g.generator.flops_per_sample(),
-        Model::Vae(v) => v.decode_flops_per_sample(),
-        Model::Diffusion(u) => {
-            let d = &options.diffusion;
-            let passes = if d.guidance.get() > 0.0 { 2 } else { 1 };
-            u.flops_per_sample() * d.timesteps(crate::models::diffusion::T).len() as u64 * passes
-        }
-        Model::Classifier(c) => c.flops_per_sample(),
-    }
+    crate::generate::flops_per_sample(model, options, options.diffusion.guidance.get() > 0.0)
 }
 
 const HEADER: &str = "dataset  row                          n   FID ± se         prec  recall  acc   | uncond FID ± se  entropy  covered | ms/sample";

@@ -118,6 +118,15 @@ impl Engine {
         Samples::of(samples).await
     }
 
+    /// Floating-point operations of one sample of a `generate` with `options` (its model loaded): what the
+    /// benchmark divides by the time for GFLOP/s.
+    pub fn flops(&self, options: JsValue) -> Result<f64, JsError> {
+        let (request, _) = parse_options(&options, &["scores", "first", "count"])?;
+        let o = &request.options;
+        let guided = o.diffusion.guided(o.class.get().is_some());
+        Ok(crate::generate::flops_per_sample(self.model_of(&request)?, o, guided) as f64)
+    }
+
     /// Decodes `{family, dataset, class, latents}` (GAN / VAE codes, e.g. edited by a slider, or diffusion
     /// starting noise with the diffusion options); resolves like `generate`.
     pub async fn decode(&self, options: JsValue) -> Result<JsValue, JsError> {

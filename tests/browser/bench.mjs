@@ -110,9 +110,9 @@ function formatNumber(x) {
 }
 
 function printTable(result) {
-  const head = ['family', 'config', 'batch', 'ms/sample', 'samples/s', 'GPU dispatches'];
+  const head = ['family', 'config', 'batch', 'ms/sample', 'samples/s', 'GFLOP/s', 'GPU dispatches'];
   const rows = (result.rows || []).map((r) => [
-    String(r.family), formatConfig(r.config), String(r.batch), formatNumber(r.msPerSample), formatNumber(r.samplesPerSecond), String(r.dispatches ?? '-'),
+    String(r.family), formatConfig(r.config), String(r.batch), formatNumber(r.msPerSample), formatNumber(r.samplesPerSecond), formatNumber(r.gflops), String(r.dispatches ?? '-'),
   ]);
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(width[i]) : c.padStart(width[i]))).join('  ');

@@ -121,6 +121,10 @@ class RemoteEngine {
     return this.call('realness', { opts });
   }
 
+  flops(opts) {
+    return this.call('flops', { opts });
+  }
+
   classify(opts) {
     return this.call('classify', { opts });
   }
@@ -281,6 +285,10 @@ export class EnginePool {
 
   realness(opts) {
     return this.members[0].realness(opts);
+  }
+
+  flops(opts) {
+    return this.members[0].flops(opts);
   }
 
   classify(opts) {

@@ -114,7 +114,9 @@ function runBench(plan, { backend, workers, repeats, dataset }) {
           await nextTask();
         }
         const msPerSample = median(times.slice(1)) / item.batch;
-        const row = { family: item.family, config: item.config, batch: item.batch, msPerSample, samplesPerSecond: 1000 / msPerSample, dispatches };
+        // The model's floating-point work per sample over its time: how well the engine uses the device.
+        const flops = await e.lock(() => e.wasm.flops(opts));
+        const row = { family: item.family, config: item.config, batch: item.batch, msPerSample, samplesPerSecond: 1000 / msPerSample, gflops: flops / (msPerSample * 1e6), dispatches };
         result.rows.push(row);
         addSpeedRow({ ...row, backend: e.backend, adapter: e.adapter, workers: e.workers, dataset });
       }
@@ -143,7 +145,7 @@ export async function bench(opts = {}) {
 function addSpeedRow(row) {
   speedRows.push(row);
   const where = `${row.shared ? 'shared: ' : ''}${BACKEND_NAMES[row.backend]} (${row.adapter})`;
-  const cells = [where, row.dataset, row.family, row.config, String(row.batch), row.msPerSample.toFixed(2), (1000 / row.msPerSample).toFixed(1)];
+  const cells = [where, row.dataset, row.family, row.config, String(row.batch), row.msPerSample.toFixed(2), (1000 / row.msPerSample).toFixed(1), row.gflops ? row.gflops.toFixed(1) : '–'];
   $('#speed-table tbody').append(h('tr', { className: row.shared ? 'shared' : '' }, ...cells.map((c) => h('td', { textContent: c }))));
   drawSpeedChart();
 }

@@ -45,6 +45,7 @@ const ops = {
   },
   load: ({ file, bytes }) => engine.loadModel(file, bytes),
   dispatches: () => dispatches,
+  flops: ({ opts }) => engine.flops(opts),
   generate: ({ opts }) => engine.generate(opts),
   decode: ({ opts }) => engine.decode(opts),
   interpolate: ({ opts }) => engine.interpolate(opts),
