@@ -3,7 +3,7 @@
 //! or an error that says why — never a panic (proptest catches one and shrinks it to a minimal input).
 //! Seeded, so a run repeats. `cargo test` runs each property's default count — 100,000, or fewer for
 //! those whose cases load models or run networks; `TRILEMMA_FUZZ_CASES=N` runs N of each (`./x fuzz`:
-//! 100,000: about 17 minutes on this shared 2-core machine, 16 of them loading mutated weight files).
+//! 100,000: 13–17 minutes on this shared 2-core machine, most of it loading mutated weight files).
 
 use crate::data::fnv1a;
 use crate::generate::MAX_SEED;
