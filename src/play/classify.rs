@@ -54,18 +54,22 @@ pub fn features_of(
     Ok(out)
 }
 
-/// Precision and recall of `generated` features against `real` ones (rows of `dim` floats), as the
-/// scoreboard measures them: the first m rows of each side, m the smaller count, on k-NN manifolds.
-pub fn precision_recall(real: &[f32], generated: &[f32], dim: usize) -> Result<(f64, f64), String> {
-    let rows = |values: &[f32], what: &str| match dim {
+/// How many rows of `dim` features `values` holds (`what` names them in the error).
+fn rows(values: &[f32], dim: usize, what: &str) -> Result<usize, String> {
+    match dim {
         0 => Err("dim must be at least 1".to_string()),
         _ if !values.len().is_multiple_of(dim) => Err(format!(
             "{what}: {} values are not rows of {dim}",
             values.len()
         )),
         _ => Ok(values.len() / dim),
-    };
-    let m = rows(real, "real")?.min(rows(generated, "generated")?);
+    }
+}
+
+/// Precision and recall of `generated` features against `real` ones (rows of `dim` floats), as the
+/// scoreboard measures them: the first m rows of each side, m the smaller count, on k-NN manifolds.
+pub fn precision_recall(real: &[f32], generated: &[f32], dim: usize) -> Result<(f64, f64), String> {
+    let m = rows(real, dim, "real")?.min(rows(generated, dim, "generated")?);
     if m <= K {
         return Err(format!(
             "precision and recall need more than {K} samples on each side, got {m}"
@@ -86,16 +90,8 @@ pub fn nearest(
     dim: usize,
     k: usize,
 ) -> Result<(Vec<u32>, Vec<f32>), String> {
-    let rows = |values: &[f32], what: &str| match dim {
-        0 => Err("dim must be at least 1".to_string()),
-        _ if !values.len().is_multiple_of(dim) => Err(format!(
-            "{what}: {} values are not rows of {dim}",
-            values.len()
-        )),
-        _ => Ok(values.len() / dim),
-    };
-    let n = rows(set, "the set")?;
-    rows(queries, "the queries")?;
+    let n = rows(set, dim, "the set")?;
+    rows(queries, dim, "the queries")?;
     if !(1..=MAX_NEIGHBOURS.min(n)).contains(&k) {
         return Err(format!(
             "k must be a whole number 1–{}, got {k}",
