@@ -4,7 +4,7 @@ import { drawGrid } from './canvas.js';
 import { classify } from './classifier.js';
 import { inpaintInPanel } from './diffusion-tools.js';
 import { engineCall, ready, setBackend } from './engine.js';
-import { neighbours } from './neighbours.js';
+import { NEIGHBOURS, neighbours } from './neighbours.js';
 import { startMain } from './play.js';
 import { bench } from './speed.js';
 import { currentState, linkQuery, optionsFor } from './state.js';
@@ -30,7 +30,7 @@ async function modelCall(opts, fn) {
   const family = opts.family ?? vocab.defaults.family;
   const dataset = opts.dataset ?? vocab.defaults.dataset;
   if (!vocab.families.includes(family)) throw new Error(`unknown family "${family}" (${vocab.families.join(', ')})`);
-  if (!datasetOf(dataset)) throw new Error(`unknown dataset "${dataset}" (${vocab.datasets.map((d) => d.name).join(', ')})`);
+  checkDataset(dataset);
   const { out, ms, backend } = await engineCall([`${family}-${dataset}`], (w) => fn(w, { ...opts, family, dataset }));
   return { ...out, ms, backend };
 }
@@ -71,34 +71,40 @@ async function inpaintApi({ image, mask: maskBytes, ...opts } = {}) {
   return result.pixels;
 }
 
-/// The page's classifier (the scoreboard's) on n 28×28 images (`pixels`: n·784 gray bytes, n 1–64): each
-/// one's class and confidence, and its features in the scoreboard's feature space.
-async function scoreApi(opts = {}) {
-  if (typeof opts !== 'object' || opts === null) throw new Error('score(opts): opts must be an object');
-  for (const k of Object.keys(opts)) if (!['dataset', 'pixels'].includes(k)) throw new Error(`score(opts): unknown option "${k}" (known: dataset, pixels)`);
-  const { dataset = vocab.defaults.dataset, pixels } = opts;
-  if (!datasetOf(dataset)) throw new Error(`unknown dataset "${dataset}" (${vocab.datasets.map((d) => d.name).join(', ')})`);
+/// The checked `{dataset, pixels, ...more}` of a call on images: the dataset (the default when absent) and
+/// the pixels as n·784 gray bytes.
+function imagesRequest(opts, what, more) {
+  if (typeof opts !== 'object' || opts === null) throw new Error(`${what}(opts): opts must be an object`);
+  const known = ['dataset', 'pixels', ...more];
+  for (const key of Object.keys(opts)) if (!known.includes(key)) throw new Error(`${what}(opts): unknown option "${key}" (known: ${known.join(', ')})`);
+  const { dataset = vocab.defaults.dataset, pixels, ...rest } = opts;
+  checkDataset(dataset);
   if (!pixels || typeof pixels.length !== 'number' || pixels.length === 0 || pixels.length % 784) {
     throw new Error(`pixels must be n·784 gray bytes (n 28×28 images), got ${pixels && pixels.length != null ? `${pixels.length} values` : typeof pixels}`);
   }
+  return { dataset, images: pixels instanceof Uint8Array ? pixels : Uint8Array.from(pixels), ...rest };
+}
+
+function checkDataset(dataset) {
+  if (!datasetOf(dataset)) throw new Error(`unknown dataset "${dataset}" (${vocab.datasets.map((d) => d.name).join(', ')})`);
+}
+
+/// The page's classifier (the scoreboard's) on n 28×28 images (`pixels`: n·784 gray bytes, n 1–64): each
+/// one's class and confidence, and its features in the scoreboard's feature space.
+async function scoreApi(opts = {}) {
+  const { dataset, images } = imagesRequest(opts, 'score', []);
   await ready;
-  const r = await classify(dataset, pixels instanceof Uint8Array ? pixels : Uint8Array.from(pixels));
+  const r = await classify(dataset, images);
   return { classes: Array.from(r.classes), confidences: Array.from(r.confidences), features: r.features, dim: r.dim };
 }
 
 /// For each of n 28×28 images (`pixels`: n·784 gray bytes), its `k` nearest training images in the
 /// classifier's feature space: `[{neighbours: [{index, distance, pixels}], nearerThan}]`.
 async function neighboursApi(opts = {}) {
-  if (typeof opts !== 'object' || opts === null) throw new Error('neighbours(opts): opts must be an object');
-  for (const key of Object.keys(opts)) if (!['dataset', 'pixels', 'k'].includes(key)) throw new Error(`neighbours(opts): unknown option "${key}" (known: dataset, pixels, k)`);
-  const { dataset = vocab.defaults.dataset, pixels, k = 3 } = opts;
-  if (!datasetOf(dataset)) throw new Error(`unknown dataset "${dataset}" (${vocab.datasets.map((d) => d.name).join(', ')})`);
-  if (!pixels || typeof pixels.length !== 'number' || pixels.length === 0 || pixels.length % 784) {
-    throw new Error(`pixels must be n·784 gray bytes (n 28×28 images), got ${pixels && pixels.length != null ? `${pixels.length} values` : typeof pixels}`);
-  }
+  const { dataset, images, k = NEIGHBOURS } = imagesRequest(opts, 'neighbours', ['k']);
   if (!(Number.isInteger(k) && k >= 1 && k <= vocab.maxNeighbours)) throw new Error(`k must be a whole number 1–${vocab.maxNeighbours}, got ${JSON.stringify(k)}`);
   await ready;
-  return neighbours(dataset, pixels instanceof Uint8Array ? pixels : Uint8Array.from(pixels), k);
+  return neighbours(dataset, images, k);
 }
 
 function shareUrl() {

@@ -58,6 +58,19 @@ export async function idle() {
   while (inFlight.size) await Promise.allSettled([...inFlight]);
 }
 
+/// `fn(key)`'s promise, made once per key; a failed one is forgotten, so the next call tries again.
+export function memo(fn) {
+  const made = new Map();
+  return (key) => {
+    if (!made.has(key)) {
+      const p = fn(key);
+      p.catch(() => made.delete(key));
+      made.set(key, p);
+    }
+    return made.get(key);
+  };
+}
+
 /// Wraps an async function so at most one call runs and one waits: a newer call replaces the waiting
 /// one, whose promise resolves to undefined without running. Sliders call it at every move.
 export function latestOnly(fn) {

@@ -5,7 +5,7 @@ import { addDownload, cellAt, drawGrid, keyboardCells } from './canvas.js';
 import { agreement, classify, drawTally, readingLabels, tally } from './classifier.js';
 import { $, reveal } from './dom.js';
 import { BACKEND_NAMES, engineCall, timingText } from './engine.js';
-import { neighbours } from './neighbours.js';
+import { NEIGHBOURS, neighbours } from './neighbours.js';
 import { job } from './notices.js';
 import { beginRun, freeRun, previews, stepRun } from './runs.js';
 import { classValue, f, fileName, optionsFor } from './state.js';
@@ -142,8 +142,6 @@ export function showClassButton() {
   const back = lastClass ?? vocab.defaults.class;
   $('#race-class').textContent = cls === 'none' ? `back to class ${back}` : 'unconditional';
 }
-
-const NEIGHBOURS = 3;
 
 /// A clicked sample's nearest training images, under the race.
 const showNear = job('near', "Couldn't find the nearest training images", async (family, i) => {

@@ -1,36 +1,25 @@
 // Nearest real neighbours: a sample's nearest training images in the classifier's feature space, and how
 // near that is against real test images' nearest (novel, or as near as a copy).
+import { memo } from './async.js';
 import { classify } from './classifier.js';
 import { engineCall } from './engine.js';
 import { datasetOf } from './vocab.js';
-
-const atlases = new Map(); // dataset -> Promise<{pixels, features, dim, typical}>
-
-async function fetchBytes(url) {
-  const r = await fetch(url);
-  if (!r.ok) throw new Error(`can't fetch ${url} (HTTP ${r.status})`);
-  return new Uint8Array(await r.arrayBuffer());
-}
+import { fetchBytes, referenceFeatures } from './weights.js';
 
 /// The dataset's training-image atlas, with `typical`: each real test image's distance to its nearest
 /// atlas image (the scoreboard's reference images), sorted — what a sample's distance is read against.
-function atlas(dataset) {
-  if (!atlases.has(dataset)) {
-    const names = datasetOf(dataset);
-    const p = (async () => {
-      const [pixels, featureBytes, referenceBytes] = await Promise.all([names.atlas, names.atlasFeatures, names.reference].map((f) => fetchBytes(`models/${f}`)));
-      const features = new Float32Array(featureBytes.buffer);
-      const reference = new Float32Array(referenceBytes.buffer);
-      const dim = features.length / (pixels.length / 784);
-      if (!Number.isInteger(dim) || dim < 1) throw new Error(`models/${names.atlasFeatures} does not match models/${names.atlas}`);
-      const { out } = await engineCall([], (w) => w.nearest(features, reference, dim, 1));
-      return { pixels, features, dim, typical: Float32Array.from(out.distances).sort() };
-    })();
-    p.catch(() => atlases.delete(dataset));
-    atlases.set(dataset, p);
-  }
-  return atlases.get(dataset);
-}
+/// How many neighbours a sample shows, unless asked for another count.
+export const NEIGHBOURS = 3;
+
+const atlas = memo(async (dataset) => {
+  const names = datasetOf(dataset);
+  const [pixels, featureBytes, reference] = await Promise.all([fetchBytes(`models/${names.atlas}`), fetchBytes(`models/${names.atlasFeatures}`), referenceFeatures(dataset)]);
+  const features = new Float32Array(featureBytes.buffer);
+  const dim = features.length / (pixels.length / 784);
+  if (!Number.isInteger(dim) || dim < 1) throw new Error(`models/${names.atlasFeatures} does not match models/${names.atlas}`);
+  const { out } = await engineCall([], (w) => w.nearest(features, reference, dim, 1));
+  return { pixels, features, dim, typical: Float32Array.from(out.distances).sort() };
+});
 
 /// For each of n images (n·784 gray bytes): its `k` nearest training images, nearest first — `{index,
 /// distance, pixels}` — and `nearerThan`: the share of real test images whose nearest training image is

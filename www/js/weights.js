@@ -1,6 +1,6 @@
 // Weights and real test images: fetched once (with progress, and given up when stalled), loaded into
 // each engine once.
-import { errorText } from './async.js';
+import { errorText, memo } from './async.js';
 import { $ } from './dom.js';
 import { offlineCopy } from './offline.js';
 import { EngineDied } from './remote.js';
@@ -95,19 +95,21 @@ export function neededModels() {
   return families.map((family) => `${family}-${f.dataset.value}`);
 }
 
-// Real test images: 100 per dataset, 784 bytes each, image i of class floor(i / 10).
-const testSets = new Map();
-export function testImages(dataset) {
-  if (!testSets.has(dataset)) {
-    const url = `models/${datasetOf(dataset).picks}`;
-    const p = fetch(url).then(async (r) => {
-      if (!r.ok) throw new Error(`can't fetch ${url} (HTTP ${r.status})`);
-      const bytes = new Uint8Array(await r.arrayBuffer());
-      if (bytes.length !== 100 * 784) throw new Error(`${url} has ${bytes.length} bytes, not 100 images of 784`);
-      return bytes;
-    });
-    p.catch(() => testSets.delete(dataset));
-    testSets.set(dataset, p);
-  }
-  return testSets.get(dataset);
+/// A shipped data file's bytes.
+export async function fetchBytes(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`can't fetch ${url} (HTTP ${r.status})`);
+  return new Uint8Array(await r.arrayBuffer());
 }
+
+// Real test images: 100 per dataset, 784 bytes each, image i of class floor(i / 10).
+export const testImages = memo(async (dataset) => {
+  const url = `models/${datasetOf(dataset).picks}`;
+  const bytes = await fetchBytes(url);
+  if (bytes.length !== 100 * 784) throw new Error(`${url} has ${bytes.length} bytes, not 100 images of 784`);
+  return bytes;
+});
+
+// Real features of the scoreboard's shuffled test images: precision and recall's real side, and what a
+// sample's nearest-neighbour distance is read against.
+export const referenceFeatures = memo(async (dataset) => new Float32Array((await fetchBytes(`models/${datasetOf(dataset).reference}`)).buffer));

@@ -9,29 +9,15 @@ import { engineCall } from './engine.js';
 import { drawScatter } from './plot.js';
 import { loadScoreboard } from './scoreboard.js';
 import { f } from './state.js';
-import { datasetOf, vocab } from './vocab.js';
-
-const references = new Map(); // dataset -> Promise<Float32Array>: real features, the scoreboard's order
-
-function reference(dataset) {
-  if (!references.has(dataset)) {
-    const url = `models/${datasetOf(dataset).reference}`;
-    const p = fetch(url).then(async (r) => {
-      if (!r.ok) throw new Error(`can't fetch ${url} (HTTP ${r.status})`);
-      return new Float32Array(await r.arrayBuffer());
-    });
-    p.catch(() => references.delete(dataset));
-    references.set(dataset, p);
-  }
-  return references.get(dataset);
-}
+import { vocab } from './vocab.js';
+import { referenceFeatures } from './weights.js';
 
 /// Redraws the chart for `dataset` (the latest call wins: every race lane asks).
 export const showYours = latestOnly(async (dataset) => {
   const status = $('#yours-status');
   const section = $('#yours');
   try {
-    const [real, data] = await Promise.all([reference(dataset), loadScoreboard()]);
+    const [real, data] = await Promise.all([referenceFeatures(dataset), loadScoreboard()]);
     if (dataset !== f.dataset.value) return; // the dataset changed meanwhile
     const board = data.datasets.find((b) => b.dataset === dataset);
     const points = (board ? board.rows : [])
