@@ -132,7 +132,8 @@ pub fn flops_per_sample(model: &Model, options: &Options, guided: bool) -> u64 {
     }
 }
 
-/// The work of a diffusion run: `passes` = samples × steps, twice with guidance.
+/// The work of a request in model passes: a diffusion run's `passes` = samples × steps, twice with
+/// guidance; a GAN or VAE draws each sample in one pass (`steps` 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Cost {
     pub samples: usize,
@@ -209,6 +210,22 @@ impl Default for Request {
 }
 
 impl Request {
+    /// What this request costs: the work of its family's model (see [`Cost`]).
+    pub fn cost(&self) -> Cost {
+        match self.family {
+            Family::Diffusion => self.options.cost(),
+            Family::Gan | Family::Vae => {
+                let n = self.options.n.get();
+                Cost {
+                    samples: n,
+                    steps: 1,
+                    guided: false,
+                    passes: n,
+                }
+            }
+        }
+    }
+
     /// The option names, in link order.
     pub const NAMES: [&'static str; 11] = [
         Family::NAME,

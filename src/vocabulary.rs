@@ -6,7 +6,7 @@ use crate::data::{CLASSES, DatasetKind};
 use crate::generate::{Count, Request, Seed};
 use crate::knob::{Knob, Range};
 use crate::link::{Frame, State, View};
-use crate::models::diffusion::{Eta, Guidance, Sampler, Steps, Strength, Timestep};
+use crate::models::diffusion::{Eta, Guidance, Sampler, Steps, Strength, T, Timestep};
 use crate::models::gan::Truncation;
 use crate::models::vae::Temperature;
 use crate::models::weights::file_name;
@@ -34,6 +34,34 @@ pub struct Dataset {
     pub atlas_features: String,
 }
 
+/// What the page lets a link or a call ask for, and how long it waits for an engine's answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Limits {
+    /// Model passes (see [`crate::generate::Cost`]) a view starts by itself, on opening or from a link:
+    /// above them it shows the cost and waits for a click. ≈ 8× the default grid (640 passes).
+    pub ask_above_passes: usize,
+    /// The most passes one request can cost: every knob at its largest (64 samples × 1,000 steps × 2).
+    pub max_passes: usize,
+    /// An engine call still unanswered `answer_ms` + `ms_per_pass` × its passes after it was sent (after
+    /// the calls queued before it) means a hung worker: the worker is replaced and the call rejects. A UNet
+    /// pass of one sample takes ~12 ms on this machine's CPU and ~40× that on an emulated GPU.
+    pub answer_ms: u32,
+    pub ms_per_pass: u32,
+    /// How long starting a worker (the module compiled, a GPU device asked for) may take.
+    pub start_ms: u32,
+}
+
+impl Limits {
+    pub const PAGE: Limits = Limits {
+        ask_above_passes: 5_000,
+        max_passes: crate::generate::MAX_N * T * 2,
+        answer_ms: 30_000,
+        ms_per_pass: 500,
+        start_ms: 120_000,
+    };
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Vocabulary {
@@ -53,6 +81,7 @@ pub struct Vocabulary {
     pub max_neighbours: usize,
     /// Most CPU workers a page runs (and a shared speed result names).
     pub max_workers: usize,
+    pub limits: Limits,
 }
 
 impl Vocabulary {
@@ -97,6 +126,7 @@ impl Vocabulary {
             models,
             max_neighbours: crate::play::MAX_NEIGHBOURS,
             max_workers: crate::speed::MAX_WORKERS,
+            limits: Limits::PAGE,
         }
     }
 }
@@ -124,6 +154,17 @@ mod tests {
         assert_eq!((n.min, n.max, n.default, n.whole), (1.0, 64.0, 16.0, true));
         let g = v.ranges["guidance"];
         assert!(!g.whole && g.min == 0.0 && g.default == Guidance::DEFAULT.get() as f64);
+        // The default grid starts by itself; the heaviest request costs the most passes the page names.
+        let limits = &v.limits;
+        assert!(v.defaults.request.cost().passes * 7 < limits.ask_above_passes);
+        let heaviest = [
+            ("sampler", "ddpm"),
+            ("n", "64"),
+            ("class", "0"),
+            ("guidance", "3"),
+        ];
+        let heaviest = link::decode(&heaviest.map(|(k, v)| format!("{k}={v}")).join("&")).0;
+        assert_eq!(heaviest.request.cost().passes, limits.max_passes);
         // Every option a link or generate() takes is either named (family, dataset, sampler, class) or ranged.
         let named = ["family", "dataset", "class", "sampler"];
         for name in v.options {

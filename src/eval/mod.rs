@@ -23,7 +23,7 @@ use crate::models::Model;
 use crate::models::diffusion::Steps;
 use crate::models::weights::file_name;
 use crate::models::{Family, Kind};
-use scoreboard::{Board, Row, Scoreboard};
+use scoreboard::{Board, Row, Scoreboard, Weights};
 use std::path::{Path, PathBuf};
 
 pub use crate::metrics::K;
@@ -192,7 +192,8 @@ pub fn eval(opts: &EvalOptions, command: String) -> Result<(), String> {
 }
 
 /// `--merge`: the measured rows of `boards` written into the `old` boards in place of the rows of the same
-/// id, in table order; every other row and board kept. The weights must be those `old` was computed from.
+/// id, in table order; every other row and board kept. The weights must be those `old` was computed from,
+/// except a model retrained since whose every row is measured again: its new weights are then recorded.
 fn merged(
     opts: &EvalOptions,
     mut old: Vec<Board>,
@@ -207,12 +208,35 @@ fn merged(
                 new.dataset
             ));
         };
-        if b.models != new.models || b.classifier.fnv1a != new.classifier.fnv1a {
+        let retrained = |r: &Row| {
+            let file = file_name(
+                Kind::parse(&r.model).ok()?,
+                DatasetKind::parse(&new.dataset).ok()?,
+            );
+            let weights = |ws: &[Weights]| ws.iter().find(|w| w.file == file).cloned();
+            Some(weights(&b.models) != weights(&new.models))
+        };
+        let stale: Vec<&str> = b
+            .rows
+            .iter()
+            .filter(|r| retrained(r) == Some(true) && !new.rows.iter().any(|n| n.id == r.id))
+            .map(|r| r.id.as_str())
+            .collect();
+        if b.classifier.fnv1a != new.classifier.fnv1a {
             return Err(format!(
-                "--merge: {}'s weights changed since scoreboard.json was computed: run a full eval",
+                "--merge: {}'s classifier changed since scoreboard.json was computed: run a full eval",
                 new.dataset
             ));
         }
+        if !stale.is_empty() {
+            return Err(format!(
+                "--merge: {}'s weights changed since scoreboard.json was computed: measure every row of the \
+                 retrained model (missing: {}) or run a full eval",
+                new.dataset,
+                stale.join(", ")
+            ));
+        }
+        b.models = new.models;
         b.rows.retain(|r| !new.rows.iter().any(|n| n.id == r.id));
         b.rows.extend(new.rows);
         // Stable: rows the table no longer has keep their place at the end.
@@ -309,8 +333,38 @@ mod tests {
                 .fid,
             9.0
         );
-        // Rows of other weights are refused.
-        new.models[0].fnv1a = "0".repeat(16);
+        // Rows of other weights are refused, unless every row of the retrained model is among them.
+        let vae = new
+            .models
+            .iter()
+            .position(|w| w.file.starts_with("vae-"))
+            .unwrap();
+        new.models[vae].fnv1a = "0".repeat(16);
+        assert!(merged(&opts, old.clone(), vec![new.clone()]).is_err());
+        new.rows = old[1]
+            .rows
+            .iter()
+            .filter(|r| r.model == "vae")
+            .map(|r| Row {
+                conditional: Conditional {
+                    fid: 7.0,
+                    ..r.conditional.clone()
+                },
+                ..r.clone()
+            })
+            .collect();
+        assert!(new.rows.len() >= 2);
+        let out = merged(&opts, old.clone(), vec![new.clone()]).unwrap();
+        assert_eq!(
+            out[1].models, new.models,
+            "the retrained weights are recorded"
+        );
+        for r in &out[1].rows {
+            assert_eq!(r.model == "vae", r.conditional.fid == 7.0, "{}", r.id);
+        }
+        new.rows.pop();
+        assert!(merged(&opts, old.clone(), vec![new.clone()]).is_err());
+        new.classifier.fnv1a = "0".repeat(16);
         assert!(merged(&opts, old, vec![new]).is_err());
     }
 }

@@ -28,6 +28,13 @@ fn a_run_costs_samples_times_steps_twice_with_guidance() {
         ("guidance", Scalar::Number(0.0)),
     ]);
     assert!(!unguided.options.cost().guided);
+    // A GAN or VAE draws a sample in one pass, whatever the diffusion knobs say.
+    let gan = request(&[
+        ("family", Scalar::Text("gan".into())),
+        ("n", Scalar::Number(5.0)),
+    ]);
+    assert_eq!((gan.cost().passes, gan.cost().steps), (5, 1));
+    assert_eq!(heavy.cost(), heavy.options.cost());
 }
 
 #[test]

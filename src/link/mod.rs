@@ -28,16 +28,20 @@ pub enum View {
     Compare,
     /// The speed benchmark.
     Speed,
+    /// The three families training on 2-D data, live (its fields are the training set-up's, read by
+    /// `toy::setup` in the training module).
+    Train,
 }
 
 impl View {
-    pub const ALL: [View; 3] = [View::Play, View::Compare, View::Speed];
+    pub const ALL: [View; 4] = [View::Play, View::Compare, View::Speed, View::Train];
 
     pub fn name(self) -> &'static str {
         match self {
             View::Play => "play",
             View::Compare => "compare",
             View::Speed => "speed",
+            View::Train => "train",
         }
     }
 }
@@ -90,7 +94,36 @@ struct Builder {
     speed: Option<SpeedResult>,
 }
 
-impl Builder {
+/// A value built field by field (the page's state, the Train view's set-up): each field checked as it is
+/// set, what only holds for fields together checked at `finish`.
+pub(crate) trait FieldBuilder: Default {
+    type Built;
+    /// Sets one field; the error names it.
+    fn set(&mut self, key: &str, value: &Scalar) -> Result<(), String>;
+    /// What was built, and a notice when fields that were each fine do not fit together.
+    fn finish(self) -> (Self::Built, Option<String>);
+}
+
+/// What `(field, value)` pairs build: like a link, but any bad field is an error, listing every problem.
+pub(crate) fn build_strictly<'a, B: FieldBuilder>(
+    fields: impl IntoIterator<Item = (&'a str, &'a Scalar)>,
+) -> Result<B::Built, String> {
+    let mut builder = B::default();
+    let mut errors: Vec<String> = fields
+        .into_iter()
+        .filter_map(|(key, value)| builder.set(key, value).err())
+        .collect();
+    let (built, notice) = builder.finish();
+    errors.extend(notice);
+    match errors.is_empty() {
+        true => Ok(built),
+        false => Err(errors.join("; ")),
+    }
+}
+
+impl FieldBuilder for Builder {
+    type Built = State;
+
     fn set(&mut self, key: &str, value: &Scalar) -> Result<(), String> {
         let state = &mut self.state;
         match key {
@@ -137,7 +170,7 @@ fn percent_encode(s: &str) -> String {
 }
 
 /// `%XX` and `+` decoding; `None` when the bytes are not valid percent-encoded UTF-8.
-fn percent_decode(s: &str) -> Option<String> {
+pub(crate) fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -167,7 +200,7 @@ fn last_frame(request: &Request) -> usize {
 }
 
 /// At most [`MAX_NOTICE`] characters of a notice.
-fn capped(notice: String) -> String {
+pub(crate) fn capped(notice: String) -> String {
     match notice.char_indices().nth(MAX_NOTICE) {
         Some((cut, _)) => format!("{}…", &notice[..cut]),
         None => notice,
@@ -181,17 +214,38 @@ pub fn decode(query: &str) -> (State, Vec<String>) {
     (state, notices)
 }
 
-/// Like [`decode`], with the speed result the link shares, if any.
+/// Like [`decode`], with the speed result the link shares, if any. A Train link's fields belong to the
+/// training set-up: here it only names its view.
 pub fn decode_shared(query: &str) -> (State, Option<SpeedResult>, Vec<String>) {
-    let mut notices = Vec::new();
     let query = query.strip_prefix('?').unwrap_or(query);
-    if query.len() > MAX_LINK {
-        notices.push(format!(
-            "the link is longer than {MAX_LINK} characters: it was ignored"
-        ));
-        return (State::default(), None, notices);
+    if query.split('&').any(|pair| pair == "view=train") {
+        let state = State {
+            view: View::Train,
+            ..State::default()
+        };
+        return (state, None, Vec::new());
     }
     let mut builder = Builder::default();
+    let mut notices = read_query(query, |key, value| builder.set(key, value));
+    let speed = builder.speed.take();
+    let (state, notice) = builder.finish();
+    notices.extend(notice);
+    (state, speed, notices)
+}
+
+/// Reads a query field by field into `set`, which checks each; returns a notice per field not used
+/// (bad, repeated, not percent-encoded) — or only one, when the whole query is too long to read.
+pub(crate) fn read_query(
+    query: &str,
+    mut set: impl FnMut(&str, &Scalar) -> Result<(), String>,
+) -> Vec<String> {
+    let query = query.strip_prefix('?').unwrap_or(query);
+    if query.len() > MAX_LINK {
+        return vec![format!(
+            "the link is longer than {MAX_LINK} characters: it was ignored"
+        )];
+    }
+    let mut notices = Vec::new();
     let mut seen = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -204,15 +258,12 @@ pub fn decode_shared(query: &str) -> (State, Option<SpeedResult>, Vec<String>) {
             continue;
         }
         // A field counts as given once a value of it was used: after a bad one, the next may still be.
-        match builder.set(&key, &Scalar::Text(value)) {
+        match set(&key, &Scalar::Text(value)) {
             Ok(()) => seen.push(key),
             Err(e) => notices.push(capped(e)),
         }
     }
-    let speed = builder.speed.take();
-    let (state, notice) = builder.finish();
-    notices.extend(notice);
-    (state, speed, notices)
+    notices
 }
 
 /// The `result` field of a link sharing `result` (appended to a state's query by the page).
@@ -229,17 +280,7 @@ pub fn encode_speed(result: &SpeedResult) -> String {
 pub fn from_fields<'a>(
     fields: impl IntoIterator<Item = (&'a str, &'a Scalar)>,
 ) -> Result<State, String> {
-    let mut builder = Builder::default();
-    let mut errors: Vec<String> = fields
-        .into_iter()
-        .filter_map(|(key, value)| builder.set(key, value).err())
-        .collect();
-    let (state, notice) = builder.finish();
-    errors.extend(notice);
-    match errors.is_empty() {
-        true => Ok(state),
-        false => Err(errors.join("; ")),
-    }
+    build_strictly::<Builder>(fields)
 }
 
 /// The query (without `?`) of a link to `state`: every field, so the link keeps its meaning when defaults
@@ -250,6 +291,11 @@ pub fn encode(state: &State) -> String {
     fields.extend(state.frame.map(|f| (Frame::NAME, f.to_string())));
     fields.push((Timestep::NAME, state.t.to_text()));
     fields.push((Strength::NAME, state.strength.to_text()));
+    query(&fields)
+}
+
+/// A link's query (without `?`) of `(field, value)` pairs, values as their knobs write them.
+pub(crate) fn query(fields: &[(&str, String)]) -> String {
     fields
         .iter()
         .map(|(k, v)| format!("{k}={v}"))

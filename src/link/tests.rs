@@ -92,6 +92,20 @@ fn good_fields_are_kept_beside_bad_ones() {
 }
 
 #[test]
+fn a_train_link_names_its_view_and_leaves_its_fields_to_the_set_up() {
+    // `steps`, `seed` and `batch` are the training set-up's here (toy::setup reads them), not a request's.
+    let (s, notices) = decode("view=train&steps=400&seed=2&batch=-4&data=ring");
+    assert!(notices.is_empty(), "{notices:?}");
+    assert_eq!(
+        s,
+        State {
+            view: View::Train,
+            ..State::default()
+        }
+    );
+}
+
+#[test]
 fn notices_cannot_be_made_to_say_something_else() {
     // A repeated field whose first value was refused takes the next: the notice said so before it did.
     let (s, notices) = decode("n=abc&n=4");

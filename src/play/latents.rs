@@ -303,19 +303,21 @@ mod tests {
                 .unwrap()
                 .images,
         );
-        let walk = interpolate(
-            &model,
-            &z[..PIXELS],
-            &z[PIXELS..2 * PIXELS],
-            Frames::constant(5),
-            &options,
-            &device,
-        )
-        .unwrap();
-        let walk = bytes(walk.images);
-        assert_eq!(walk[..PIXELS], images[..PIXELS]);
-        assert_eq!(walk[4 * PIXELS..], images[PIXELS..2 * PIXELS]);
-        assert_ne!(walk[2 * PIXELS..3 * PIXELS], images[..PIXELS]);
+        let (a, b) = (&z[..PIXELS], &z[PIXELS..2 * PIXELS]);
+        // The path's ends are the two noises themselves.
+        let path = slerp(a, b, Frames::constant(5)).unwrap();
+        let near = |x: &[f32], y: &[f32]| x.iter().zip(y).all(|(p, q)| (p - q).abs() < 1e-6);
+        assert!(near(&path[..PIXELS], a) && near(&path[4 * PIXELS..], b));
+        let walk = || {
+            let out = interpolate(&model, a, b, Frames::constant(5), &options, &device);
+            bytes(out.unwrap().images)
+        };
+        let first = walk();
+        assert_eq!(first[..PIXELS], images[..PIXELS]);
+        assert_eq!(first[4 * PIXELS..], images[PIXELS..2 * PIXELS]);
+        assert_ne!(first[2 * PIXELS..3 * PIXELS], images[..PIXELS]);
+        // Deterministic: the same ends walk through the same samples again.
+        assert_eq!(walk(), first);
     }
 
     #[test]

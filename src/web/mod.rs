@@ -309,12 +309,12 @@ impl Run {
     }
 }
 
-/// What a diffusion run of `options` costs: `{samples, steps, guided, passes}` (UNet passes); throws when
-/// an option is invalid.
+/// What a request of `options` costs: `{samples, steps, guided, passes}` (model passes: a diffusion run's
+/// samples × steps, twice with guidance; one a sample for GAN and VAE); throws when an option is invalid.
 #[wasm_bindgen(js_name = runCost)]
 pub fn run_cost(options: JsValue) -> Result<JsValue, JsError> {
     let (request, _) = parse_options(&options, &[])?;
-    to_js(&request.options.cost())
+    to_js(&request.cost())
 }
 
 /// The page's vocabulary (see `crate::vocabulary`): families, datasets and class names, views, samplers,

@@ -20,6 +20,8 @@ const USAGE = `usage: node tests/browser/bench.mjs [options]
   --dataset NAME          mnist or fashion (default: mnist)
   --workers LIST          CPU workers per run, comma separated, e.g. 1,2 (default: one per core); with more
                           than one count, a table of throughput against the first count follows
+  --train                 also time the Train view's training: the three families at once, batch 256
+                          (steps per second each, and the issue's target of 30)
   --json FILE             also write the results as JSON
   --help                  this text`;
 
@@ -29,7 +31,7 @@ function fail(msg, code = 1) {
 }
 
 function parseArgs(argv) {
-  const o = { dist: 'dist', backend: 'both', ddpm: false, repeats: 3, batches: [1, 16, 64], families: null, dataset: 'mnist', json: null, workers: null };
+  const o = { dist: 'dist', backend: 'both', ddpm: false, repeats: 3, batches: [1, 16, 64], families: null, dataset: 'mnist', json: null, workers: null, train: false };
   const value = (i, flag) => {
     if (i >= argv.length || argv[i].startsWith('--')) fail(`${flag} needs a value\n${USAGE}`, 2);
     return argv[i];
@@ -48,6 +50,7 @@ function parseArgs(argv) {
         if (!['webgpu', 'cpu', 'both'].includes(o.backend)) fail(`--backend must be webgpu, cpu or both, got '${o.backend}'`, 2);
         break;
       case '--ddpm': o.ddpm = true; break;
+      case '--train': o.train = true; break;
       case '--repeats': [o.repeats] = ints(value(++i, a), a); break;
       case '--batches': o.batches = ints(value(++i, a), a); break;
       case '--families': {
@@ -205,6 +208,12 @@ async function runBackend(backend, url) {
       if (!result || !Array.isArray(result.rows)) throw new Error(`bench resolved to ${JSON.stringify(result)}`);
       if (result.backend && result.backend !== backend) throw new Error(`bench ran on ${result.backend}, not ${backend}`);
       runs.push({ ...result, backend: result.backend || backend, consoleErrors: errors.slice() });
+    }
+    if (args.train) {
+      // The Train view's load: GAN, VAE and diffusion training at once (a worker each), 600 steps of 256.
+      const t = await page.evaluate((b) => window.trilemma.train({ backend: b, steps: 600, batch: 256 }), backend);
+      const final = Object.entries(t.families).map(([f, m]) => `${f} ${m.modes ?? '-'} modes, ${m.highQuality == null ? '-' : (100 * m.highQuality).toFixed(0)}% hq`);
+      console.log(`[${backend}] training, three families at once, batch 256: ${t.stepsPerSecond.toFixed(1)} steps/s each (target ≥ 30); at step 600: ${final.join(', ')}`);
     }
     return runs;
   } catch (e) {

@@ -1,7 +1,7 @@
 // The browser tests' harness: the built page (dist/) served on 127.0.0.1, Debian's headless Chromium with
 // WebGPU (SwiftShader) or without, a test runner that counts, and helpers that read the page's canvases.
 import { chromium } from 'playwright-core';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { serve } from './serve.mjs';
@@ -10,7 +10,16 @@ export const dist = resolve(process.argv[2] || 'dist');
 export const shots = resolve(process.argv[3] || join(tmpdir(), 'trilemma-shots'));
 mkdirSync(shots, { recursive: true });
 export const server = await serve(dist);
-export const root = `http://127.0.0.1:${server.address().port}/`;
+export const root = server.url;
+
+/// A built page's manifest (www/seal.mjs): `{build, assets}`, `assets` mapping each shipped data file
+/// (`models/gan-mnist.bpk`) to its content-addressed name in that build.
+export function manifestOf(folder) {
+  const block = readFileSync(join(folder, 'index.html'), 'utf8').match(/<script type="application\/json" id="build">(.*?)<\/script>/s);
+  if (!block) throw new Error(`${folder}/index.html has no build manifest`);
+  return JSON.parse(block[1]);
+}
+export const assets = manifestOf(dist).assets;
 
 const BASE_FLAGS = [
   '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -30,7 +39,11 @@ export async function launch(webgpu, { serviceWorkers = 'allow' } = {}) {
     serviceWorkers,
   });
   const errors = [];
-  const visit = async (query = '') => {
+  // The page runs under its Content-Security-Policy: anything it refuses is an error.
+  await context.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} refused ${e.blockedURI || 'inline code'} (${e.sourceFile}:${e.lineNumber})`)),
+  );
+  const visit = async (query = '', at = root) => {
     const page = await context.newPage();
     page.on('console', (m) => m.type() === 'error' && errors.push(`${query}: ${m.text()}`));
     page.on('pageerror', (e) => errors.push(`${query}: ${e}`));
@@ -38,7 +51,7 @@ export async function launch(webgpu, { serviceWorkers = 'allow' } = {}) {
       errors.push(`${query}: a dialog opened: ${d.message()}`);
       d.dismiss();
     });
-    await page.goto(root + query);
+    await page.goto(at + query);
     return page;
   };
   return { context, visit, errors };
@@ -114,10 +127,42 @@ export function canvasFacts(page, selector) {
   }, selector);
 }
 
+/// The `n` 28×28 images that `drawGrid` drew on canvas `selector` in `cols` columns (without labels), read
+/// back from the canvas: one array of 784 gray bytes each.
+export function canvasImages(page, selector, n, cols) {
+  return page.evaluate(([sel, n, cols]) => {
+    const c = document.querySelector(sel);
+    const rows = Math.ceil(n / cols);
+    const gap = 2;
+    const cellW = (c.width - gap) / cols;
+    const zoom = Math.floor((cellW - gap) / 28);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    return Array.from({ length: n }, (_, i) => {
+      const x0 = gap + (i % cols) * cellW;
+      const y0 = gap + Math.floor(i / cols) * ((c.height - gap) / rows);
+      return Array.from({ length: 784 }, (_, p) => d[4 * ((y0 + zoom * Math.floor(p / 28)) * c.width + x0 + zoom * (p % 28))]);
+    });
+  }, [selector, n, cols]);
+}
+
+/// The viewport coordinates of the middle of cell `i` of the `n` images on canvas `selector` in `cols`
+/// columns (scrolled into view first).
+export async function cellCenter(page, selector, i, n, cols) {
+  await page.locator(selector).scrollIntoViewIfNeeded();
+  return page.evaluate(([sel, i, n, cols]) => {
+    const c = document.querySelector(sel);
+    const r = c.getBoundingClientRect();
+    const rows = Math.ceil(n / cols);
+    const [cellW, cellH] = [(c.width - 2) / cols, (c.height - 2) / rows];
+    const [x, y] = [2 + ((i % cols) + 0.5) * cellW, 2 + (Math.floor(i / cols) + 0.5) * cellH];
+    return { x: r.left + (x * r.width) / c.width, y: r.top + (y * r.height) / c.height };
+  }, [selector, i, n, cols]);
+}
+
 /// Real test image k of MNIST (class floor(k/10)), as shipped for the page.
 export function testImage(page, k) {
   return page.evaluate(async (i) => {
-    const all = new Uint8Array(await (await fetch('models/test-mnist.bin')).arrayBuffer());
+    const all = new Uint8Array(await (await fetch(JSON.parse(document.getElementById('build').textContent).assets['models/test-mnist.bin'])).arrayBuffer());
     return Array.from(all.subarray(i * 784, (i + 1) * 784));
   }, k);
 }

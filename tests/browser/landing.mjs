@@ -89,10 +89,11 @@ export async function landingTests(cpu) {
     // Native features of the shipped test images (`trilemma picks`) against the page's, both datasets.
     for (const dataset of ['mnist', 'fashion']) {
       const worst = await p.evaluate(async (d) => {
-        const { vocab } = await import('./js/vocab.js');
+        const { vocab } = await import(new URL('vocab.js', document.querySelector('script[src$="/main.js"]').src));
         const names = vocab.datasets.find((x) => x.name === d);
-        const picks = new Uint8Array(await (await fetch(`models/${names.picks}`)).arrayBuffer());
-        const native = new Float32Array(await (await fetch(`models/${names.picksFeatures}`)).arrayBuffer());
+        const { assets } = JSON.parse(document.getElementById('build').textContent);
+        const picks = new Uint8Array(await (await fetch(assets[`models/${names.picks}`])).arrayBuffer());
+        const native = new Float32Array(await (await fetch(assets[`models/${names.picksFeatures}`])).arrayBuffer());
         let worst = 0;
         for (let at = 0; at < picks.length / 784; at += 50) {
           const r = await window.trilemma.score({ dataset: d, pixels: picks.subarray(at * 784, (at + 50) * 784) });
@@ -135,8 +136,9 @@ export async function landingTests(cpu) {
     await settle(p);
     // Known answer: training image 17 of the atlas finds itself at distance 0, nearer than any real test image.
     const self = await p.evaluate(async () => {
-      const { vocab } = await import('./js/vocab.js');
-      const atlas = new Uint8Array(await (await fetch(`models/${vocab.datasets[0].atlas}`)).arrayBuffer());
+      const { vocab } = await import(new URL('vocab.js', document.querySelector('script[src$="/main.js"]').src));
+      const { assets } = JSON.parse(document.getElementById('build').textContent);
+      const atlas = new Uint8Array(await (await fetch(assets[`models/${vocab.datasets[0].atlas}`])).arrayBuffer());
       const [r] = await window.trilemma.neighbours({ dataset: vocab.datasets[0].name, pixels: atlas.subarray(17 * 784, 18 * 784), k: 3 });
       return { first: r.neighbours[0].index, d: r.neighbours[0].distance, next: r.neighbours[1].distance, nearerThan: r.nearerThan, n: r.neighbours.length };
     });

@@ -2,9 +2,12 @@
 // adapter and on the CPU path. Prints "N passed, N failed" and exits non-zero on any failure. SwiftShader
 // is slow: batches and step counts stay small.
 import { join } from 'node:path';
-import { launch, test, assert, shots, small, fast, generateIn, checkImages, settle, canvasFacts, testImage, slide, finish } from './harness.mjs';
+import { launch, test, assert, shots, small, fast, generateIn, checkImages, settle, canvasFacts, canvasImages, cellCenter, testImage, slide, finish, assets } from './harness.mjs';
 import { engineTests } from './engine.mjs';
+import { failureTests } from './failures.mjs';
 import { landingTests } from './landing.mjs';
+import { trainGpuTests, trainTests } from './train.mjs';
+import { deployTests } from './deploy.mjs';
 
 // ---- WebGPU (SwiftShader) ------------------------------------------------------------------------------
 const gpu = await launch(true);
@@ -126,6 +129,12 @@ await test('a link asking for heavy diffusion work waits for a click, saying wha
   const notice = await p.locator('#notice').textContent();
   assert(/128,000 UNet passes/.test(notice) && /press Generate/.test(notice), notice);
   assert((await p.locator('#status').textContent()) === '' && (await p.evaluate(() => document.querySelector('#grid').width)) === 0, 'the run started by itself');
+  // Asked for, it runs, and Cancel stops it between two steps; the engine is free at once.
+  await p.click('#generate');
+  await p.waitForFunction(() => /step \d+ of 1000/.test(document.querySelector('#status').textContent), null, { timeout: 120_000 });
+  await p.click('#cancel');
+  await p.waitForFunction(() => document.querySelector('#status').textContent === 'cancelled', null, { timeout: 30_000 });
+  assert((await generateIn(p, { family: 'gan', n: 2 })).n === 2, 'the engine after a cancel');
   await p.close();
 });
 await test('a malformed link falls back to defaults for the bad fields with a visible notice', async () => {
@@ -137,7 +146,7 @@ await test('a malformed link falls back to defaults for the bad fields with a vi
   const text = await notice.textContent();
   for (const field of ['seed', 'class', 'zz', 'truncation']) assert(text.includes(field), `notice does not name ${field}: ${text}`);
   assert((await p.locator('#notice img, img[src="x"]').count()) === 0, 'link text became HTML');
-  const [state, landing] = await p.evaluate(async () => [window.trilemma.state(), (await import('./js/vocab.js')).vocab.defaults.class]);
+  const [state, landing] = await p.evaluate(async () => [window.trilemma.state(), (await import(new URL('vocab.js', document.querySelector('script[src$="/main.js"]').src))).vocab.defaults.class]);
   assert(state.family === 'gan' && state.n === 2 && state.seed === 0 && state.class === landing, JSON.stringify(state));
   assert((await canvasFacts(p, '#grid')).lit > 50, 'the good fields still generate');
   await p.screenshot({ path: join(shots, 'malformed-link.png'), fullPage: true });
@@ -159,6 +168,7 @@ await test('CPU switch: same seed gives the same images as WebGPU within toleran
 await test('no console errors on the WebGPU pages', async () => {
   assert(gpu.errors.length === 0, gpu.errors.join('\n'));
 });
+await trainGpuTests(gpu);
 await gpu.context.close();
 
 // ---- CPU only (WebGPU disabled) ------------------------------------------------------------------------
@@ -208,21 +218,27 @@ await test("diffusion walk: between two samples' starting noise, in the API and 
   assert(worst(img(out.walk, 0), img(out.samples, 0)) <= 2, 'the walk starts on sample 1');
   assert(worst(img(out.walk, 7), img(out.samples, 1)) <= 2, 'the walk ends on sample 2');
   assert(worst(img(out.walk, 3), img(out.samples, 0)) > 20 && worst(img(out.walk, 3), img(out.samples, 1)) > 20, 'mid-walk frames are new samples');
-  // The Play view: a diffusion grid, samples 2 and 4 chosen, the walk drawn under the run's controls.
+  // The Play view: a diffusion grid of 4 (2 × 2), samples 2 and 4 clicked, the walk drawn and scrolled to.
   const p = await cpu.visit('?view=play&family=diffusion&n=4&class=2&seed=6&sampler=dpmpp&steps=4');
   await settle(p);
-  for (const [end, i] of [['a', 2], ['b', 4]]) {
-    await p.evaluate(([e, v]) => {
-      const input = document.querySelector(`#diffusion-${e}`);
-      input.value = String(v);
-      input.dispatchEvent(new Event('change', { bubbles: true }));
-    }, [end, i]);
+  for (const i of [1, 3]) {
+    const at = await cellCenter(p, '#grid', i, 4, 2);
+    await p.mouse.click(at.x, at.y);
   }
   await p.waitForFunction(() => document.querySelector('#diffusion-interp').width > 0, null, { timeout: 300_000 });
   await settle(p);
-  const strip = await canvasFacts(p, '#diffusion-interp');
-  assert(strip.lit > 100, `the walk strip has ${strip.lit} bright pixels`);
-  await p.locator('#diffusion-interp').scrollIntoViewIfNeeded();
+  await p.waitForTimeout(800); // the smooth scroll
+  const seen = await p.evaluate(() => {
+    const r = document.querySelector('#diffusion-interp').closest('figure').getBoundingClientRect();
+    return r.width > 0 && r.top >= -1 && r.bottom <= innerHeight + 1;
+  });
+  assert(seen, 'the walk and its caption are drawn out of view');
+  const frames = await canvasImages(p, '#diffusion-interp', 8, 8);
+  assert(frames.every((im) => im.filter((v) => v > 64).length > 20), 'every frame of the strip holds a sample');
+  const grid = await p.evaluate(async () => Array.from((await import(new URL('play.js', document.querySelector('script[src$="/main.js"]').src))).gridResult.out.pixels));
+  assert(worst(frames[0], img(grid, 1)) <= 2, `frame 1 is sample 2 (largest difference ${worst(frames[0], img(grid, 1))})`);
+  assert(worst(frames[7], img(grid, 3)) <= 2, `frame 8 is sample 4 (largest difference ${worst(frames[7], img(grid, 3))})`);
+  assert(worst(frames[3], frames[0]) > 20 && worst(frames[3], frames[7]) > 20, 'mid-walk frames are new samples');
   await p.screenshot({ path: join(shots, 'diffusion-walk.png') });
   await p.close();
 });
@@ -268,7 +284,7 @@ await test('compare view: three families side by side and the scoreboard', async
   const rows = await p.locator('#scoreboard-table tbody tr').count();
   assert(rows >= 10, `scoreboard rows ${rows}`);
   // The table shows the shipped file's figures: the main diffusion row's FID with its error bar.
-  const shipped = await p.evaluate(() => fetch('models/scoreboard.json').then((r) => r.json()));
+  const shipped = await p.evaluate((url) => fetch(url).then((r) => r.json()), assets['models/scoreboard.json']);
   const diffusion = shipped.datasets.find((b) => b.dataset === 'mnist').rows.find((r) => r.id === 'diffusion').conditional;
   const cells = (await p.locator('#scoreboard-table tbody tr[data-model="diffusion"]').first().locator('td').allTextContents()).map((c) => c.replace(/\u00a0/g, ' '));
   assert(cells.includes(`${diffusion.fid.toFixed(2)} ± ${diffusion.fid_se.toFixed(2)}`), `diffusion row shows ${cells.join(' | ')}`);
@@ -323,10 +339,13 @@ await test('speed view: bench times every family on the CPU and fills the table'
 });
 await engineTests(cpu);
 await landingTests(cpu);
+await trainTests(cpu);
+await deployTests();
+await failureTests();
 await test('a stalled weight download gives up with a message, and the next try loads', async () => {
   const quiet = await launch(false, { serviceWorkers: 'block' });
   let stall = true;
-  await quiet.context.route('**/models/gan-mnist.bpk', (route) => (stall ? undefined : route.continue())); // never answered while stalled
+  await quiet.context.route(`**/${assets['models/gan-mnist.bpk']}`, (route) => (stall ? undefined : route.continue())); // never answered while stalled
   const p = await quiet.visit('?view=play&family=vae&n=2');
   await settle(p);
   const first = await p.evaluate(() => window.trilemma.generate({ family: 'gan', n: 2 }).then(() => 'no error', (e) => String(e.message)));

@@ -8,6 +8,8 @@ import { NEIGHBOURS, neighbours } from './neighbours.js';
 import { startMain } from './play.js';
 import { bench } from './speed.js';
 import { currentState, linkQuery, optionsFor } from './state.js';
+import { trainHeadless } from './train-client.js';
+import { trainState } from './train.js';
 import { datasetOf, vocab } from './vocab.js';
 
 function checkOptions(opts, what) {
@@ -123,6 +125,8 @@ export function installApi() {
     inpaint: (opts) => track(inpaintApi(opts)),
     score: (opts) => track(scoreApi(opts)),
     neighbours: (opts) => track(neighboursApi(opts)),
+    train: (opts) => track(trainHeadless(opts)),
+    trainState,
     shareUrl,
     state: currentState,
     idle,

@@ -5,7 +5,7 @@ export function cssColor(name) {
 }
 
 /// A chart canvas `width`×`height` CSS pixels, sharp on high-density screens; returns its context.
-function chartContext(canvas, width, height) {
+export function chartContext(canvas, width, height) {
   const dpr = window.devicePixelRatio || 1;
   canvas.width = Math.round(width * dpr);
   canvas.height = Math.round(height * dpr);
@@ -93,4 +93,48 @@ export function drawLogBars(canvas, rows, { width = 720, unit = '' } = {}) {
     ctx.textAlign = 'left';
     ctx.fillText(`${r.value < 10 ? r.value.toFixed(2) : r.value.toFixed(0)}${unit}`, x(r.value) + 4, cy);
   });
+}
+
+/// Lines over a linear x axis from 0 to `xMax`: `series` of {label, color, values: [[x, y], …], dashed};
+/// y from `yMin` (default: the smallest value) to `yMax` (default: the largest); the labels as a legend.
+export function drawCurves(canvas, series, { xMax, yMin, yMax, yLabel, width = 300, height = 130 } = {}) {
+  const ctx = chartContext(canvas, width, height);
+  const all = series.flatMap((s) => s.values.map((v) => v[1])).filter(Number.isFinite);
+  const lo = yMin ?? (all.length ? Math.min(...all) : 0);
+  const hi = Math.max(yMax ?? (all.length ? Math.max(...all) : 1), lo + 1e-6);
+  const pad = { left: 40, right: 8, top: 30, bottom: 18 };
+  const x = (v) => pad.left + (v / Math.max(xMax, 1)) * (width - pad.left - pad.right);
+  const y = (v) => height - pad.bottom - ((v - lo) / (hi - lo)) * (height - pad.top - pad.bottom);
+  ctx.strokeStyle = cssColor('--border');
+  ctx.fillStyle = cssColor('--muted');
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  ctx.moveTo(pad.left, pad.top);
+  ctx.lineTo(pad.left, height - pad.bottom);
+  ctx.lineTo(width - pad.right, height - pad.bottom);
+  ctx.stroke();
+  const fmt = (v) => (Math.abs(hi - lo) >= 10 ? v.toFixed(0) : Math.abs(hi - lo) >= 1 ? v.toFixed(1) : v.toFixed(2));
+  ctx.textAlign = 'right';
+  ctx.fillText(fmt(hi), pad.left - 4, pad.top + 4);
+  ctx.fillText(fmt(lo), pad.left - 4, height - pad.bottom);
+  // The title on the first line, the legend on the second: neither covers the other.
+  ctx.textAlign = 'left';
+  ctx.fillText(yLabel || '', 4, 10);
+  ctx.textAlign = 'right';
+  ctx.fillText(`step ${xMax}`, width - pad.right, height - 4);
+  let legend = width - pad.right;
+  for (const s of [...series].reverse()) {
+    ctx.fillStyle = s.color;
+    ctx.fillText(s.label, legend, 23);
+    legend -= ctx.measureText(s.label).width + 10;
+  }
+  for (const s of series) {
+    ctx.strokeStyle = s.color;
+    ctx.lineWidth = 1.5;
+    ctx.setLineDash(s.dashed ? [4, 3] : []);
+    ctx.beginPath();
+    s.values.forEach(([vx, vy], i) => (i ? ctx.lineTo(x(vx), y(Math.min(Math.max(vy, lo), hi))) : ctx.moveTo(x(vx), y(vy))));
+    ctx.stroke();
+  }
+  ctx.setLineDash([]);
 }

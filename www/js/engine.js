@@ -1,17 +1,15 @@
 // The page's engine: which backend (never an emulated GPU by choice), a pool of CPU workers or one WebGPU
 // worker, and the fallback when a worker dies or the GPU goes away.
-import { Cancelled, errorText, makeLock } from './async.js';
+import { errorText, makeLock, track } from './async.js';
 import { $ } from './dom.js';
 import { setNotice } from './notices.js';
-import { EngineDied, EnginePool } from './remote.js';
+import { DeviceLost, EngineDied, EngineHung } from './channel.js';
+import { EnginePool } from './remote.js';
 import { f } from './state.js';
 import { vocab } from './vocab.js';
 import { ensureLoaded } from './weights.js';
 
 export const BACKEND_NAMES = { webgpu: 'WebGPU', cpu: 'CPU' };
-
-// Errors of a WebGPU engine whose text says this mean the GPU went away: the page moves to the CPU.
-const DEVICE_LOST = /\bdevice\b.{0,40}\blost\b|\blost\b.{0,40}\bdevice\b/i;
 
 let settleReady = null;
 /// Settles once the page has started, with the first engine's {backend, adapter, workers}.
@@ -89,7 +87,11 @@ export function engineFor(backend, workers = cpuWorkers) {
     const p = (async () => {
       if (backend === 'webgpu' && !navigator.gpu) throw new Error('WebGPU is not available: this browser has no navigator.gpu');
       const wasm = await EnginePool.start(backend, size);
-      wasm.onDeath = () => engines.get(key) === p && engines.delete(key); // the next call starts a new one
+      wasm.onDeath = (err) => {
+        if (engines.get(key) === p) engines.delete(key); // the next call starts a new one
+        // A lost GPU is left at once, not on the next call.
+        if (err instanceof DeviceLost && engine?.wasm === wasm) track(replace(engine, err).catch(() => {}));
+      };
       const adapter = backend === 'webgpu' ? (await webgpuAdapter()).name : `wasm, SIMD, ${size} worker${size > 1 ? 's' : ''}`;
       return { backend, workers: size, adapter, wasm, loaded: new Map(), lock: makeLock() };
     })();
@@ -121,24 +123,49 @@ export async function setBackend(backend, { workers } = {}) {
   return { backend: engine.backend, adapter: engine.adapter, workers: engine.workers };
 }
 
-/// Runs fn(engine) on the page's engine. When the engine's worker dies under it (a trap, out of memory)
-/// it is replaced; when the GPU goes away the page moves to the CPU. Either way the page says so in a
-/// notice and fn runs once more on the new engine.
+const replacements = new WeakMap(); // a dead engine -> the promise of the engine that took its place
+
+/// The engine that takes over from `e`, dead of `err` (an EngineDied): the CPU path when e ran on the GPU,
+/// a fresh one of e's kind otherwise. When e was the page's engine the new one becomes it, with a notice.
+function replace(e, err) {
+  if (!replacements.has(e)) {
+    const p = (async () => {
+      e.wasm.terminate();
+      const gpu = e.backend === 'webgpu';
+      const next = await engineFor(gpu ? 'cpu' : e.backend);
+      if (engine === e) {
+        useEngine(next);
+        const where = gpu ? ' by the CPU path' : '';
+        const text =
+          err instanceof DeviceLost
+            ? 'The GPU stopped working (its device was lost), so the models now run on the CPU.'
+            : err instanceof EngineHung
+              ? `The engine stopped answering and was replaced${where}; the request it was working on was not run again.`
+              : `The engine stopped and was replaced${where}; the last request ran again.`;
+        setNotice('backend', text, err.reason);
+      }
+      return next;
+    })();
+    p.catch((x) => setNotice('backend', "The engine stopped and a new one couldn't start.", errorText(x)));
+    replacements.set(e, p);
+  }
+  return replacements.get(e);
+}
+
+/// Runs fn(engine) on the page's engine. When the engine dies under it — its worker trapped or crashed,
+/// its GPU device was lost (told by the worker, never read from an error's words) — it is replaced (a GPU
+/// engine by the CPU path) and fn runs once more on the new one; a worker that stopped answering is
+/// replaced too, but the call that hung rejects instead of running again. Other errors (a bad option, a
+/// cancel) are the caller's: they change no engine.
 export async function withFallback(fn) {
   await ready;
   const e = engine;
   try {
     return await fn(e);
   } catch (err) {
-    const died = err instanceof EngineDied;
-    const lost = e.backend === 'webgpu' && (died || DEVICE_LOST.test(errorText(err)));
-    if (err instanceof Cancelled || !(died || lost)) throw err;
-    if (engine === e) {
-      e.wasm.terminate(); // a lost GPU's worker too: its engine is of no further use
-      useEngine(await engineFor(lost ? 'cpu' : e.backend));
-      const what = lost ? 'The GPU engine stopped' : 'The engine stopped';
-      setNotice('backend', `${what} and was replaced${lost ? ' by the CPU path' : ''}; the last request ran again.`, died ? err.reason : errorText(err));
-    }
+    if (!(err instanceof EngineDied)) throw err;
+    await replace(e, err);
+    if (err instanceof EngineHung) throw err;
     return fn(engine);
   }
 }

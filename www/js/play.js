@@ -166,7 +166,7 @@ export async function interpolateInto(canvas, opts, from, to, stillWanted) {
   const { out } = await engineCall([`${opts.family}-${opts.dataset}`], (w) => w.interpolate({ ...opts, from, to, frames: 8 }));
   if (!stillWanted()) return;
   drawGrid(canvas, out, { cols: 8, fit: 640, labels: out.scores && scoreLabels(out.scores) });
-  reveal(canvas); // the walk is what the two clicks asked for
+  reveal(canvas.closest('figure') || canvas); // the walk (with its caption) is what the two clicks asked for
 }
 
 // --- play: latent walks (GAN codes, diffusion starting noise) ------------------------------------------

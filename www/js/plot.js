@@ -65,7 +65,9 @@ export function drawLines(svg, series, { xLabel, yLabel, xMin, xMax, xTicks }) {
       parts.push(dot);
     }
     const last = pts[pts.length - 1];
-    parts.push(el('text', { x: x(last.x) + 6, y: y(last.y) + 4 + (s.dy || 0), class: 'label', style: `fill: ${s.color}` }, s.label));
+    const label = el('text', { x: x(last.x) + 6, y: y(last.y) + 4 + (s.dy || 0), class: 'label' }, s.label);
+    label.style.fill = s.color; // set through the CSSOM: the Content-Security-Policy refuses style attributes
+    parts.push(label);
   }
   svg.replaceChildren(...parts);
 }

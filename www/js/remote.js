@@ -1,27 +1,23 @@
 // The page's side of an engine worker (worker.js): the same calls as the wasm Engine, as messages, so every
 // model runs off the page's thread. engine.js picks the engines; this file only carries calls and answers,
-// and says when a worker has died.
+// and counts each call's work for its time limit (channel.js says when a worker has died, lost its GPU or
+// stopped answering).
+import { wasmFiles } from './build.js';
+import { EngineDied, WorkerChannel } from './channel.js';
+import { bindings, vocab } from './vocab.js';
 
-/// An engine's worker stopped (a trap, out of memory, a crash): its models and runs are gone with it.
-export class EngineDied extends Error {
-  constructor(reason) {
-    super(`the engine stopped (${reason})`);
-    this.reason = reason;
+/// The cost of a request's work as the engine counts it, for `n` samples: `{samples, steps, guided,
+/// passes}` (no passes for invalid options: the engine refuses those at once).
+function costOf(opts, n) {
+  const options = Object.fromEntries(vocab.options.filter((k) => k in opts).map((k) => [k, opts[k]]));
+  try {
+    return bindings.runCost({ ...options, n });
+  } catch {
+    return { steps: 1, passes: 0 };
   }
 }
 
-/// Where the wasm module's JavaScript glue and binary are: Trunk names them (with a content hash) in the
-/// page's preload links.
-function wasmFiles() {
-  const href = (selector) => {
-    const link = document.querySelector(selector);
-    if (!link) throw new Error(`the page lacks its ${selector} link`);
-    return new URL(link.getAttribute('href'), document.baseURI).href;
-  };
-  return { glue: href('link[rel=modulepreload][href$=".js"]'), wasm: href('link[rel=preload][href$=".wasm"]') };
-}
-
-class RemoteEngine {
+class RemoteEngine extends WorkerChannel {
   /// A worker running an engine on `backend` ("webgpu" or "cpu"); rejects when it cannot start.
   static async start(backend) {
     const files = wasmFiles();
@@ -38,54 +34,17 @@ class RemoteEngine {
   }
 
   constructor(worker, backend) {
-    this.worker = worker;
+    super(worker);
     this.backend = backend;
-    this.pending = new Map(); // id -> {resolve, reject}
-    this.nextId = 1;
-    this.dead = null; // the EngineDied error, once the worker is gone
-    this.onDeath = null; // called once, when it dies
-    worker.onmessage = ({ data }) => {
-      const call = this.pending.get(data.id);
-      if (!call) return;
-      this.pending.delete(data.id);
-      if (data.trap) {
-        call.reject(this.die(data.error));
-      } else if ('error' in data) {
-        call.reject(new Error(data.error));
-      } else {
-        call.resolve(data.value);
-      }
-    };
-    worker.onerror = (event) => {
-      event.preventDefault();
-      this.die(event.message || 'the worker failed');
-    };
-    worker.onmessageerror = () => this.die('an answer could not be read');
   }
 
-  /// Ends the worker: every call in flight and every later one rejects with the returned EngineDied.
-  die(reason) {
-    if (!this.dead) {
-      this.dead = new EngineDied(reason);
-      this.worker.terminate();
-      for (const call of this.pending.values()) call.reject(this.dead);
-      this.pending.clear();
-      if (this.onDeath) this.onDeath(this.dead);
-    }
-    return this.dead;
-  }
-
-  terminate() {
-    this.die('closed');
-  }
-
-  call(op, args) {
-    if (this.dead) return Promise.reject(this.dead);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, op, args });
-    });
+  /// Sends `op`; its answer is due within the limits' time for a call plus its `passes` of model work,
+  /// counted from when the calls sent before it were answered.
+  call(op, args, passes = 0) {
+    const { answerMs, msPerPass, startMs } = vocab.limits;
+    const ms = op === 'start' ? startMs : answerMs + passes * msPerPass;
+    const what = `${op === 'start' ? 'starting' : `a ${op} call`}${passes ? ` of ${passes} model passes` : ''}`;
+    return this.send(op, args, { ms, what });
   }
 
   loadModel(file, bytes) {
@@ -98,15 +57,15 @@ class RemoteEngine {
   }
 
   generate(opts) {
-    return this.call('generate', { opts });
+    return this.call('generate', { opts }, costOf(opts, opts.count ?? opts.n).passes);
   }
 
   decode(opts) {
-    return this.call('decode', { opts });
+    return this.call('decode', { opts }, costOf(opts, vocab.ranges.n.max).passes); // at most n codes
   }
 
   interpolate(opts) {
-    return this.call('interpolate', { opts });
+    return this.call('interpolate', { opts }, costOf(opts, opts.frames ?? vocab.ranges.frames.default).passes);
   }
 
   encode(opts) {
@@ -139,23 +98,25 @@ class RemoteEngine {
 
   async startRun(opts, start) {
     const { run, len } = await this.call('startRun', { opts, start });
-    return new RemoteRun(this, run, len);
+    const cost = costOf(opts, opts.count ?? opts.n);
+    return new RemoteRun(this, run, len, cost.passes / cost.steps);
   }
 }
 
 /// A diffusion run that lives in an engine worker; `position` and `done` are those of its last step.
 class RemoteRun {
-  constructor(engine, id, len) {
+  constructor(engine, id, len, passesPerStep) {
     this.engine = engine;
     this.id = id;
     this.len = len;
+    this.passesPerStep = passesPerStep;
     this.position = 0;
     this.done = len === 0;
   }
 
   /// Takes up to `k` steps; resolves to how many were taken.
   async step(k) {
-    const { taken, position, done } = await this.engine.call('step', { run: this.id, k });
+    const { taken, position, done } = await this.engine.call('step', { run: this.id, k }, Math.ceil(k * this.passesPerStep));
     this.position = position;
     this.done = done;
     return taken;
@@ -211,7 +172,7 @@ export class EnginePool {
     this.members = members;
     this.backend = backend;
     this.onDeath = null;
-    for (const m of members) m.onDeath = (err) => this.die(err.reason);
+    for (const m of members) m.onDeath = (err) => this.die(err.reason, err.constructor);
   }
 
   get size() {
@@ -222,8 +183,8 @@ export class EnginePool {
     return this.members.map((m) => m.dead).find(Boolean) || null;
   }
 
-  die(reason) {
-    for (const m of this.members) m.die(reason);
+  die(reason, Kind = EngineDied) {
+    for (const m of this.members) m.die(reason, Kind);
     const dead = this.dead;
     if (this.onDeath) {
       const notify = this.onDeath;

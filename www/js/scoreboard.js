@@ -5,6 +5,7 @@ import { $, h } from './dom.js';
 import { attempt } from './notices.js';
 import { drawLines } from './plot.js';
 import { f } from './state.js';
+import { fetchBytes } from './weights.js';
 import { classNames, datasetOf } from './vocab.js';
 import { showYours } from './yours.js';
 
@@ -12,10 +13,7 @@ let scoreboard = null; // promise of models/scoreboard.json
 
 export function loadScoreboard() {
   if (!scoreboard) {
-    scoreboard = fetch('models/scoreboard.json').then((r) => {
-      if (!r.ok) throw new Error(`HTTP ${r.status}`);
-      return r.json();
-    });
+    scoreboard = fetchBytes('models/scoreboard.json').then((bytes) => JSON.parse(new TextDecoder().decode(bytes)));
     scoreboard.catch(() => (scoreboard = null)); // try again next time
   }
   return scoreboard;

@@ -3,6 +3,7 @@ import { showClassButton } from './compare.js';
 import { $, setRange } from './dom.js';
 import { mainPlayer } from './play.js';
 import { sharedSpeed } from './speed.js';
+import { trainLink } from './train.js';
 import { bindings, classNames, vocab } from './vocab.js';
 
 /// The controls take their ranges from the vocabulary; a slider with `data-span` shows only up to that
@@ -76,6 +77,7 @@ export function applyState(s) {
 
 /// The query of a link to the page: its state, and the speed result it shows from a link, if any.
 export function linkQuery() {
+  if (view === 'train') return trainLink; // the training set-up's own fields (train.js)
   return bindings.encodeLink(currentState()) + (sharedSpeed ? `&${bindings.encodeSpeedLink(sharedSpeed)}` : '');
 }
 

@@ -8,22 +8,20 @@ import { attempt, setNotice } from './notices.js';
 import { generatePage, gridResult } from './play.js';
 import { showScoreboard } from './scoreboard.js';
 import { drawSpeedChart } from './speed.js';
+import { enterTrain } from './train.js';
 import { applyState, f, optionsFor, setClassOptions, setLinkFrame, syncControls, syncLink, view } from './state.js';
 import { clearVaeEndpoints } from './vae.js';
-import { bindings } from './vocab.js';
+import { bindings, vocab } from './vocab.js';
 
 // Notice sources of the family panels: they go when a family switch hides their panel.
 const PANEL_NOTICES = ['gan-walk', 'diffusion-walk', 'vae', 'encode', 'vae-ends', 'forward', 'inpaint', 'img2img', 'frame'];
 
-// Diffusion work a view starts by itself, in UNet passes (samples × steps × 2 with guidance): above this
-// (≈ 8× the default grid) it waits for a click, so a link cannot set a phone denoising for minutes.
-const AUTO_PASSES = 5000;
-
-/// Whether a view may start this diffusion work itself (its cost as the engine counts it); if not, it
-/// says what pressing the button costs.
+/// Whether a view may start this diffusion work itself (its cost as the engine counts it, in UNet passes:
+/// samples × steps × 2 with guidance): above the vocabulary's limit it waits for a click, so a link cannot
+/// set a phone denoising for minutes, and says what pressing the button costs.
 function mayStart(o, button) {
   const cost = bindings.runCost(o);
-  if (cost.passes <= AUTO_PASSES) return true;
+  if (cost.passes <= vocab.limits.askAbovePasses) return true;
   setNotice('work', `These settings ask for ${cost.passes.toLocaleString('en')} UNet passes (${cost.samples} samples × ${cost.steps} steps${cost.guided ? ' × 2 for guidance' : ''}), minutes on a phone: press ${button} to run them.`);
   return false;
 }
@@ -36,6 +34,8 @@ export function enterView() {
   } else if (view === 'compare') {
     showScoreboard();
     if (compareKey !== compareSettings() && mayStart(optionsFor('diffusion'), 'Compare')) track(attempt('compare', "Couldn't compare", runCompare));
+  } else if (view === 'train') {
+    enterTrain();
   } else {
     drawSpeedChart();
   }

@@ -2,7 +2,7 @@
 // sends `{id, op, args}`; every message is answered `{id, value}` or `{id, error, trap}`, in order, one at a
 // time (a wasm engine must not be re-entered while one of its async calls runs). A trap (a panic, running
 // out of memory, a GPU backend failing under a call) poisons the instance: it is reported as such and the
-// page replaces this worker.
+// page replaces this worker. The loss of the GPU device is told as `{lost}` when it happens.
 
 let engine = null; // the wasm Engine
 const runs = new Map(); // run id -> wasm Run
@@ -19,6 +19,21 @@ if (self.GPUComputePassEncoder) {
       return original.apply(this, args);
     };
   }
+}
+
+// The GPU device the engine asked for: its loss (`device.lost`, never the words of an error) is told to the
+// page at once, which moves to the CPU. A call that fails just as the device goes is answered after that.
+// It is `self.gpuDevice`, where the browser tests destroy it.
+let lost = null; // settles once the device is lost and the page has been told
+const LOST_GRACE_MS = 100; // how long a failed call waits for the loss of the device to show
+if (self.GPUAdapter) {
+  const requestDevice = GPUAdapter.prototype.requestDevice;
+  GPUAdapter.prototype.requestDevice = async function (...args) {
+    const device = await requestDevice.apply(this, args);
+    self.gpuDevice = device;
+    lost = device.lost.then((info) => device === self.gpuDevice && self.postMessage({ lost: `${info.reason || 'unknown'}: ${info.message}` }));
+    return device;
+  };
 }
 
 /// The typed arrays of an answer hand their memory over instead of being copied (only those owning a
@@ -82,6 +97,7 @@ async function answer({ id, op, args }) {
     const value = await ops[op](args || {});
     self.postMessage({ id, value }, transferables(value));
   } catch (e) {
+    if (lost) await Promise.race([lost, new Promise((resolve) => setTimeout(resolve, LOST_GRACE_MS))]);
     const trap = e instanceof WebAssembly.RuntimeError;
     self.postMessage({ id, error: String((e && e.message) || e), trap });
   }
