@@ -23,7 +23,9 @@ const USAGE: &str = "usage:
       models/test-<dataset>.features.bin: the classifier's features of them, and
       models/reference-<dataset>.features.bin: those of 1,000 test images, for precision and recall, and
       models/atlas-<dataset>.bin (+ .features.bin): 200 training images per class to find a sample's nearest among
-  trilemma train <gan|vae|diffusion|classifier> --dataset <mnist|fashion> [--steps N] [--batch B] [--seed S] [--resume]
+  trilemma train <gan|vae|diffusion|classifier> --dataset <mnist|fashion> [--steps N] [--batch B] [--seed S] [--resume | --from FILE]
+      --resume: continue the checkpoint in ~/.cache/trilemma/checkpoints; --from: continue a shipped model
+      file (e.g. models/diffusion-mnist.bpk: its weights and step count, the optimizer restarted; diffusion)
   trilemma sample <gan|vae|diffusion> --dataset <mnist|fashion> [--weights FILE] [--out FILE.png]
       [--n 16] [--seed 0] [--class 0-9|none] [--truncation 1.0] [--temperature 1.0]
       [--sampler ddim|dpmpp|ddpm] [--steps 50] [--eta 0] [--guidance 1]
@@ -195,7 +197,11 @@ fn run(args: &[String]) -> Result<(), String> {
             Ok(())
         }
         Some("train") => {
-            let a = Args::parse(args, &["resume"], &["dataset", "steps", "batch", "seed"])?;
+            let a = Args::parse(
+                args,
+                &["resume"],
+                &["dataset", "steps", "batch", "seed", "from"],
+            )?;
             let (kind, dataset) = a.kind_and_dataset()?;
             let opts = TrainOptions {
                 kind,
@@ -204,6 +210,7 @@ fn run(args: &[String]) -> Result<(), String> {
                 batch: a.get("batch", 64)?,
                 seed: a.get("seed", 1)?,
                 resume: a.named.contains_key("resume"),
+                from: a.named.get("from").map(PathBuf::from),
                 out_dir: PathBuf::from("models"),
                 checkpoint_dir: train::default_checkpoint_dir(),
             };

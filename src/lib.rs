@@ -33,5 +33,5 @@ pub mod toy;
 #[cfg(all(feature = "train", not(target_arch = "wasm32")))]
 pub mod train;
 pub mod vocabulary;
-#[cfg(all(feature = "web", target_arch = "wasm32"))]
+#[cfg(all(any(feature = "web", feature = "web-train"), target_arch = "wasm32"))]
 pub mod web;

@@ -9,6 +9,7 @@ use crate::data::DatasetKind;
 use crate::generate::Count;
 use crate::knob::{Knob, quote};
 use crate::models::Family;
+use crate::vocabulary::Backend;
 use serde::{Deserialize, Serialize};
 
 /// Most rows a shared result holds (the Speed view times 13 by default).
@@ -33,8 +34,7 @@ pub struct SpeedRow {
 /// A benchmark result as the Speed view shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SpeedResult {
-    /// `webgpu` or `cpu`.
-    pub backend: String,
+    pub backend: Backend,
     pub workers: usize,
     pub dataset: DatasetKind,
     pub adapter: String,
@@ -76,10 +76,7 @@ impl SpeedResult {
                 "expected a backend, workers, a dataset, an adapter and 1–{MAX_ROWS} rows"
             )));
         }
-        let backend = match parts[0] {
-            b @ ("webgpu" | "cpu") => b.to_string(),
-            other => return Err(fail(format!("unknown backend {}", quote(other)))),
-        };
+        let backend = Backend::parse(parts[0]).map_err(fail)?;
         let workers = match parts[1].parse::<usize>() {
             Ok(w) if (1..=MAX_WORKERS).contains(&w) => w,
             _ => {
@@ -130,7 +127,7 @@ impl SpeedResult {
     /// past [`MAX_ROWS`] are left out.
     pub fn to_text(&self) -> String {
         let head = [
-            self.backend.clone(),
+            self.backend.name().to_string(),
             self.workers.to_string(),
             self.dataset.name().to_string(),
             clean(&self.adapter),
@@ -151,7 +148,7 @@ mod tests {
 
     fn result() -> SpeedResult {
         SpeedResult {
-            backend: "cpu".into(),
+            backend: Backend::Cpu,
             workers: 2,
             dataset: DatasetKind::Fashion,
             adapter: "wasm, SIMD, 2 workers".into(),

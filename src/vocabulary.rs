@@ -15,6 +15,41 @@ use crate::play::Frames;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// Where the models run: WebGPU, or the CPU path (burn's flex backend, compiled to wasm with SIMD).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    WebGpu,
+    Cpu,
+}
+
+impl Backend {
+    pub const ALL: [Backend; 2] = [Backend::WebGpu, Backend::Cpu];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::WebGpu => "webgpu",
+            Backend::Cpu => "cpu",
+        }
+    }
+
+    /// The name a visitor reads.
+    pub fn label(self) -> &'static str {
+        match self {
+            Backend::WebGpu => "WebGPU",
+            Backend::Cpu => "CPU",
+        }
+    }
+}
+
+crate::knob::named_knob!(Backend, "backend");
+
+/// A menu entry: the name links and calls use, and the label a visitor reads.
+#[derive(Debug, Serialize)]
+pub struct Choice {
+    pub name: &'static str,
+    pub label: &'static str,
+}
+
 /// A dataset as the page names it.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -66,6 +101,7 @@ impl Limits {
 #[serde(rename_all = "camelCase")]
 pub struct Vocabulary {
     pub families: Vec<&'static str>,
+    pub backends: Vec<Choice>,
     pub datasets: Vec<Dataset>,
     pub views: Vec<&'static str>,
     pub samplers: Vec<&'static str>,
@@ -106,6 +142,12 @@ impl Vocabulary {
             .collect();
         Self {
             families: Family::ALL.map(Family::name).to_vec(),
+            backends: Backend::ALL
+                .map(|b| Choice {
+                    name: b.name(),
+                    label: b.label(),
+                })
+                .into(),
             datasets: DatasetKind::ALL
                 .map(|d| Dataset {
                     name: d.name(),

@@ -247,10 +247,7 @@ pub(super) fn board(opts: &EvalOptions, dataset: DatasetKind) -> Result<Board, S
     // A set's key: everything its samples depend on but n (a set of n is the first n samples of its key's).
     let sets = |spec: &Spec| {
         let weights = match &spec.source {
-            Source::Model(family, _) => {
-                let i = Family::ALL.iter().position(|f| f == family).unwrap_or(0);
-                model_weights[i].fnv1a.clone()
-            }
+            Source::Model(family, _) => model_weights[family.index()].fnv1a.clone(),
             _ => String::new(),
         };
         let mut sets = vec![(true, spec.n)];

@@ -45,6 +45,11 @@ impl Family {
             Family::Diffusion => "diffusion",
         }
     }
+
+    /// Its place in [`Family::ALL`] (the declaration order, which `ALL` follows).
+    pub fn index(self) -> usize {
+        self as usize
+    }
 }
 
 impl fmt::Display for Family {
@@ -214,4 +219,16 @@ pub fn image_batches<'a>(
 /// the multiply-adds of the weights plus the bias adds. Norms, activations and embeddings are not counted.
 pub fn flops<M: Module>(layer: &M, positions: usize) -> u64 {
     2 * layer.num_params() as u64 * positions as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_family_indexes_its_place_in_the_list() {
+        for (i, family) in Family::ALL.into_iter().enumerate() {
+            assert_eq!(family.index(), i);
+        }
+    }
 }

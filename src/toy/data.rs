@@ -51,6 +51,16 @@ impl Shape {
             Shape::Drawn => "drawn",
         }
     }
+
+    /// The name a visitor reads in the page's menu.
+    pub fn label(self) -> &'static str {
+        match self {
+            Shape::Ring => "ring of 8",
+            Shape::Grid => "5 × 5 grid",
+            Shape::Drawn => "draw your own",
+            other => other.name(),
+        }
+    }
 }
 
 /// A Gaussian component of a mixture: the unit of "modes covered".

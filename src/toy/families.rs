@@ -1,18 +1,17 @@
-//! How each family learns 2-D points — one optimisation step each, with its own Adam — and how it samples.
+//! How each family learns 2-D points: one optimisation step each, with its own Adam (how it samples:
+//! [`super::sampler`]).
 
 use super::data::Point;
-use super::models::{Denoiser, LATENT, Mlp, TIME_EMBED, ToyConfig, ToyVae, time_embedding};
+use super::models::{Denoiser, Mlp, TIME_EMBED, ToyConfig, ToyVae, time_embedding};
+use super::sampler::Sampler;
 use super::setup::{Objective, Setup};
 use crate::models::Family;
 use crate::rng::Rng;
-use burn::module::{Module, ModuleVisitor, Param};
+use burn::module::{Module, ModuleMapper, Param};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
-use burn::tensor::activation::{sigmoid, softplus};
+use burn::tensor::activation::softplus;
 use burn::tensor::{Device, Tensor, TensorData};
 use std::f32::consts::FRAC_PI_2;
-
-/// Diffusion sampling steps (DDIM, η = 0) for the samples the page shows and measures.
-pub const SAMPLE_STEPS: usize = 25;
 
 /// Points as a `[B, 2]` tensor.
 pub fn tensor(points: &[Point], device: &Device) -> Tensor<2> {
@@ -38,7 +37,7 @@ pub async fn points(t: Tensor<2>) -> Result<Vec<Point>, String> {
         .collect())
 }
 
-fn normal(rng: &mut Rng, rows: usize, device: &Device) -> Tensor<2> {
+pub(super) fn normal(rng: &mut Rng, rows: usize, device: &Device) -> Tensor<2> {
     Tensor::from_data(TensorData::new(rng.normals(rows * 2), [rows, 2]), device)
 }
 
@@ -59,21 +58,39 @@ pub fn alpha_bars(timesteps: usize) -> Vec<f32> {
     bars
 }
 
-/// Draws every parameter's initial value now. burn initialises parameters lazily, on the device a module
-/// is on at its first use: moved unread, a module made on the CPU would draw its weights from the
-/// WebGPU device's generator instead.
-struct Materialize;
+/// Draws every parameter's initial value from the seed's own stream, as burn's linear layers would (uniform
+/// in ±1/√fan-in, a bias with its weight's fan-in: fields are visited in order, weight first). burn's own
+/// generator is one per process, shared with whatever else draws on another thread (the native tests
+/// run in parallel), and lazily drawn on whichever device a module is first used: this gives the same
+/// weights for a seed on any device, any thread.
+struct Draw<'a> {
+    rng: &'a mut Rng,
+    fan_in: usize,
+}
 
-impl ModuleVisitor for Materialize {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let _ = param.val();
+impl ModuleMapper for Draw<'_> {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        param.map(|t| {
+            let dims = t.dims();
+            if D == 2 {
+                self.fan_in = dims[0];
+            }
+            let bound = 1.0 / (self.fan_in.max(1) as f64).sqrt();
+            let n = dims.iter().product();
+            let values: Vec<f32> = (0..n)
+                .map(|_| ((2.0 * self.rng.uniform() - 1.0) * bound) as f32)
+                .collect();
+            Tensor::from_data(TensorData::new(values, dims), &t.device())
+        })
     }
 }
 
-/// `module` with its weights drawn on the CPU device it was made on, then moved to `device` for training.
-fn trainable<M: Module>(module: M, device: &Device) -> M {
-    module.visit(&mut Materialize);
-    module.to_device(device).train()
+/// `module` with weights drawn from `rng`, on `device` for training.
+fn trainable<M: Module>(module: M, rng: &mut Rng, device: &Device) -> M {
+    module
+        .map(&mut Draw { rng, fan_in: 1 })
+        .to_device(device)
+        .train()
 }
 
 /// One family's networks and optimizers, on the training (autodiff) device.
@@ -103,6 +120,16 @@ pub struct Losses {
     pub second: Option<f32>,
 }
 
+/// The names of a family's loss curves as the page labels them: [`Losses::main`]'s, then
+/// [`Losses::second`]'s where the family has one.
+pub fn loss_names(family: Family) -> &'static [&'static str] {
+    match family {
+        Family::Gan => &["G loss", "D loss"],
+        Family::Vae => &["loss", "KL"],
+        Family::Diffusion => &["loss"],
+    }
+}
+
 /// [`Losses`] still on the device, one value each.
 pub struct LossTensors {
     main: Tensor<1>,
@@ -110,40 +137,56 @@ pub struct LossTensors {
 }
 
 impl LossTensors {
-    pub async fn read(self) -> Result<Losses, String> {
-        let one = |v: Vec<f32>| v.first().copied().unwrap_or(f32::NAN);
-        let second = match self.second {
-            Some(t) => Some(one(read(t).await?)),
+    /// Reads back the losses of many steps at once: one device round trip however many there are
+    /// (on WebGPU each read waits for the queue).
+    pub async fn read_all(steps: Vec<LossTensors>) -> Result<Vec<Losses>, String> {
+        if steps.is_empty() {
+            return Ok(Vec::new());
+        }
+        let n = steps.len();
+        let (main, second): (Vec<_>, Vec<_>) =
+            steps.into_iter().map(|l| (l.main, l.second)).unzip();
+        let main = read(Tensor::cat(main, 0)).await?;
+        let second: Option<Vec<Tensor<1>>> = second.into_iter().collect();
+        let second = match second {
+            Some(s) => Some(read(Tensor::cat(s, 0)).await?),
             None => None,
         };
-        Ok(Losses {
-            main: one(read(self.main).await?),
-            second,
-        })
+        if main.len() != n || second.as_ref().is_some_and(|s| s.len() != n) {
+            return Err(format!(
+                "expected {n} losses from the device, got {}",
+                main.len()
+            ));
+        }
+        Ok((0..n)
+            .map(|i| Losses {
+                main: main[i],
+                second: second.as_ref().map(|s| s[i]),
+            })
+            .collect())
     }
 }
 
 impl Learner {
-    /// Fresh networks, initialised from `seed` on the CPU and moved to `device`, so both backends start
-    /// from the same weights.
-    pub fn new(family: Family, setup: &Setup, device: &Device) -> Self {
+    /// Fresh networks with weights drawn from `rng`, on `device`: both backends, any thread, start from
+    /// the same weights.
+    pub fn new(family: Family, setup: &Setup, rng: &mut Rng, device: &Device) -> Self {
         let init = Device::flex();
-        init.seed(setup.seed.get());
         let config = ToyConfig::new();
         let adam = AdamConfig::new().with_beta_1(0.5);
         match family {
             Family::Gan => Learner::Gan {
-                generator: trainable(config.init_generator(&init), device),
-                discriminator: trainable(config.init_discriminator(&init), device),
+                generator: trainable(config.init_generator(&init), rng, device),
+                discriminator: trainable(config.init_discriminator(&init), rng, device),
                 opt_g: adam.init(),
                 opt_d: adam.init(),
             },
             Family::Vae => Learner::Vae {
-                vae: trainable(config.init_vae(&init), device),
+                vae: trainable(config.init_vae(&init), rng, device),
                 opt: AdamConfig::new().init(),
             },
             Family::Diffusion => Learner::Diffusion {
-                denoiser: trainable(config.init_denoiser(&init), device),
+                denoiser: trainable(config.init_denoiser(&init), rng, device),
                 opt: AdamConfig::new().init(),
                 alpha_bars: alpha_bars(setup.timesteps.get()),
             },
@@ -237,11 +280,7 @@ impl Learner {
                 }
                 let noisy = Tensor::from_data(TensorData::new(noisy, [n, 2]), device);
                 let eps = Tensor::<2>::from_data(TensorData::new(eps, [n, 2]), device);
-                let time = Tensor::from_data(
-                    TensorData::new(time_embedding(&t, steps), [n, TIME_EMBED]),
-                    device,
-                );
-                let loss = (denoiser.forward(noisy, time) - eps)
+                let loss = (denoiser.forward(noisy, time_tensor(&t, steps, device)) - eps)
                     .powf_scalar(2.0)
                     .mean();
                 let grads = GradientsParams::from_grads(loss.backward(), denoiser);
@@ -278,105 +317,10 @@ impl Learner {
     }
 }
 
-/// A family's networks for sampling and for the pictures of the Train view.
-pub enum Sampler {
-    Gan {
-        generator: Mlp,
-        discriminator: Mlp,
-    },
-    Vae(ToyVae),
-    Diffusion {
-        denoiser: Denoiser,
-        alpha_bars: Vec<f32>,
-    },
-}
-
-impl Sampler {
-    /// Samples from standard normal `noise` (`[B, 2]`: the family's latent code, or the diffusion
-    /// model's starting point; the VAE also draws its decoder's noise from `rng`).
-    pub fn sample(&self, noise: Tensor<2>, rng: &mut Rng) -> Tensor<2> {
-        match self {
-            Sampler::Gan { generator, .. } => generator.forward(noise),
-            Sampler::Vae(vae) => {
-                let n = noise.dims()[0];
-                let device = noise.device();
-                vae.decode(noise).sample(normal(rng, n, &device))
-            }
-            Sampler::Diffusion { .. } => self.trajectory(noise).pop().expect("a path ends"),
-        }
-    }
-
-    /// The diffusion model's DDIM (η = 0) path from `noise`: [`SAMPLE_STEPS`] + 1 point sets, noise
-    /// first. Other families: just their samples.
-    pub fn trajectory(&self, noise: Tensor<2>) -> Vec<Tensor<2>> {
-        let Sampler::Diffusion {
-            denoiser,
-            alpha_bars,
-        } = self
-        else {
-            return vec![self.sample(noise, &mut Rng::new(0))];
-        };
-        let steps = alpha_bars.len() - 1;
-        let n = noise.dims()[0];
-        let device = noise.device();
-        let ts: Vec<usize> = (0..=SAMPLE_STEPS.min(steps))
-            .map(|k| steps - k * steps / SAMPLE_STEPS.min(steps))
-            .collect();
-        let mut x = noise;
-        let mut path = vec![x.clone()];
-        for w in ts.windows(2) {
-            let (t, next) = (w[0], w[1]);
-            let time = Tensor::from_data(
-                TensorData::new(time_embedding(&vec![t; n], steps), [n, TIME_EMBED]),
-                &device,
-            );
-            let eps = denoiser.forward(x.clone(), time);
-            let (bar, bar_next) = (alpha_bars[t] as f64, alpha_bars[next] as f64);
-            // x̂₀ kept inside the data's square: an early, poorly trained ε can't throw points away.
-            let x0 = ((x.clone() - eps * (1.0 - bar).sqrt()) / bar.sqrt())
-                .clamp(-super::data::EXTENT, super::data::EXTENT);
-            let eps = (x - x0.clone() * bar.sqrt()) / (1.0 - bar).sqrt();
-            x = x0 * bar_next.sqrt() + eps * (1.0 - bar_next).sqrt();
-            path.push(x.clone());
-        }
-        path
-    }
-
-    /// The discriminator's belief that each point is real, D(x) ∈ (0, 1) (GAN only).
-    pub fn realness(&self, at: &[Point], device: &Device) -> Option<Tensor<2>> {
-        let Sampler::Gan { discriminator, .. } = self else {
-            return None;
-        };
-        Some(sigmoid(discriminator.forward(tensor(at, device))))
-    }
-
-    /// The decoder's means at latent codes `codes` (VAE only).
-    pub fn decoded_means(&self, codes: &[Point], device: &Device) -> Option<Tensor<2>> {
-        let Sampler::Vae(vae) = self else { return None };
-        debug_assert_eq!(LATENT, 2);
-        Some(vae.decode(tensor(codes, device)).mean)
-    }
-
-    /// Where one denoising step at timestep `t` moves each point: x̂₀ − x (diffusion only).
-    pub fn field(&self, at: &[Point], t: usize, device: &Device) -> Option<Tensor<2>> {
-        let Sampler::Diffusion {
-            denoiser,
-            alpha_bars,
-        } = self
-        else {
-            return None;
-        };
-        let steps = alpha_bars.len() - 1;
-        let t = t.clamp(1, steps);
-        let n = at.len();
-        let x = tensor(at, device);
-        let time = Tensor::from_data(
-            TensorData::new(time_embedding(&vec![t; n], steps), [n, TIME_EMBED]),
-            device,
-        );
-        let bar = alpha_bars[t] as f64;
-        let eps = denoiser.forward(x.clone(), time);
-        let x0 = (x.clone() - eps * (1.0 - bar).sqrt()) / bar.sqrt();
-        Some(x0 - x)
-    }
+/// The time embeddings of timesteps `t` (of `steps`) as a `[len, TIME_EMBED]` tensor.
+pub(super) fn time_tensor(t: &[usize], steps: usize, device: &Device) -> Tensor<2> {
+    Tensor::from_data(
+        TensorData::new(time_embedding(t, steps), [t.len(), TIME_EMBED]),
+        device,
+    )
 }

@@ -1,5 +1,6 @@
 //! The Train view: GAN, VAE and diffusion learning the same 2-D data side by side, live. The data
-//! ([`data`]), the three small families ([`models`], [`families`]), one family's run with its measures
+//! ([`data`]), the three small families ([`models`]), how each learns ([`families`]) and samples
+//! ([`sampler`]), one family's run with its measures
 //! and pictures ([`run`]), the measures themselves ([`metrics`]) and the set-up a link carries ([`setup`]).
 //! Target-independent: tested natively, run in the page by the training module (`src/web/train.rs`).
 
@@ -8,6 +9,7 @@ pub mod families;
 pub mod metrics;
 pub mod models;
 pub mod run;
+pub mod sampler;
 pub mod setup;
 
 /// Runs a future that never waits (every read on the CPU device is ready at once) to its end: the

@@ -7,7 +7,7 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::{leaky_relu, silu};
 use burn::tensor::{Device, Tensor};
 
-/// A multi-layer perceptron.
+/// A multi-layer perceptron (its sizes come from [`ToyConfig`]).
 #[derive(Config, Debug)]
 pub struct MlpConfig {
     /// Input features.
@@ -15,11 +15,12 @@ pub struct MlpConfig {
     /// Output features.
     pub output: usize,
     /// Units of each hidden layer.
-    #[config(default = 64)]
     pub hidden: usize,
     /// Hidden layers.
-    #[config(default = 3)]
     pub layers: usize,
+    /// Leaky ReLU (the discriminator's, so its gradient never vanishes) instead of SiLU (everyone else's).
+    #[config(default = false)]
+    pub leaky: bool,
 }
 
 /// Hidden layers with an activation, then a linear read-out.
@@ -27,19 +28,18 @@ pub struct MlpConfig {
 pub struct Mlp {
     hidden: Vec<Linear>,
     out: Linear,
-    /// Leaky ReLU (the discriminator's, so its gradient never vanishes) or SiLU (everyone else's).
     leaky: bool,
 }
 
 impl MlpConfig {
-    pub fn init(&self, leaky: bool, device: &Device) -> Mlp {
+    pub fn init(&self, device: &Device) -> Mlp {
         let width = |i| if i == 0 { self.input } else { self.hidden };
         Mlp {
             hidden: (0..self.layers)
                 .map(|i| LinearConfig::new(width(i), self.hidden).init(device))
                 .collect(),
             out: LinearConfig::new(width(self.layers), self.output).init(device),
-            leaky,
+            leaky: self.leaky,
         }
     }
 }
@@ -76,10 +76,9 @@ pub struct ToyConfig {
 
 impl ToyConfig {
     fn mlp(&self, input: usize, output: usize, leaky: bool, device: &Device) -> Mlp {
-        MlpConfig::new(input, output)
-            .with_hidden(self.hidden)
-            .with_layers(self.layers)
-            .init(leaky, device)
+        MlpConfig::new(input, output, self.hidden, self.layers)
+            .with_leaky(leaky)
+            .init(device)
     }
 
     pub fn init_generator(&self, device: &Device) -> Mlp {
@@ -215,9 +214,18 @@ mod tests {
 
     #[test]
     fn time_embeddings_tell_timesteps_apart() {
-        let e = time_embedding(&[0, 50], 100);
-        assert_eq!(e.len(), 2 * TIME_EMBED);
-        assert_ne!(e[..TIME_EMBED], e[TIME_EMBED..]);
-        assert!(e.iter().all(|x| x.abs() <= 1.0));
+        let e = time_embedding(&[0, 50, 51, 90], 100);
+        assert_eq!(e.len(), 4 * TIME_EMBED);
+        let row = |i: usize| &e[i * TIME_EMBED..(i + 1) * TIME_EMBED];
+        let gap = |a: usize, b: usize| -> f32 {
+            row(a)
+                .iter()
+                .zip(row(b))
+                .map(|(x, y)| (x - y).powi(2))
+                .sum()
+        };
+        assert!(gap(0, 1) > 0.0);
+        // Nearby timesteps embed nearby: the denoiser can share what it learns between them.
+        assert!(gap(1, 2) < gap(1, 3), "{} vs {}", gap(1, 2), gap(1, 3));
     }
 }

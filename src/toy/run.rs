@@ -2,8 +2,8 @@
 //! over training time and the pictures the page draws of it.
 
 use super::data::{EXTENT, Mode, Point};
-use super::families::{Learner, Losses, Sampler, points, read};
-use super::metrics::{Coverage, coverage, energy_distance};
+use super::families::{Learner, LossTensors, Losses, points, read};
+use super::metrics::{Coverage, Reference, coverage};
 use super::setup::Setup;
 use crate::models::Family;
 use crate::rng::Rng;
@@ -14,22 +14,28 @@ use serde::Serialize;
 pub const MEASURE_EVERY: usize = 50;
 /// Samples each measure and picture draws, from the same noise every time: the page shows them move.
 pub const SAMPLES: usize = 500;
+/// Data points the page draws behind every family's samples.
+pub const DATA_POINTS: usize = 600;
 /// Held-out data points the distance is measured against.
 pub const HELD_OUT: usize = 1000;
 /// Cells per side of the discriminator's heat map.
 pub const HEAT_SIDE: usize = 32;
 /// Arrows per side of the diffusion model's direction field.
 pub const FIELD_SIDE: usize = 16;
+/// The timestep the direction field is first drawn at (the default T is 100).
+pub const FIELD_T: usize = 30;
 /// Codes per side of the VAE's latent grid, spanning [-`LATENT_SPAN`, `LATENT_SPAN`]².
 pub const LATENT_SIDE: usize = 9;
 pub const LATENT_SPAN: f32 = 2.0;
 /// Samples whose denoising path a picture shows.
 pub const PATHS: usize = 3;
 
-// Random streams of a seed beyond any step's: the samples' noise and the held-out data.
+// Random streams of a seed beyond any step's: the samples' noise, the VAE decoder's, the held-out data
+// and the initial weights.
 const NOISE_STREAM: u64 = u64::MAX;
 const DECODER_STREAM: u64 = u64::MAX - 1;
 const HELD_OUT_STREAM: u64 = u64::MAX - 2;
+const INIT_STREAM: u64 = u64::MAX - 3;
 
 /// What is measured of a family's samples at one step.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -78,8 +84,11 @@ pub struct Run {
     plain: Device,
     step: usize,
     losses: Vec<Losses>,
+    /// Losses of steps taken but not read back yet: [`Run::losses`] reads them in one go, so the
+    /// device is not made to wait once per step.
+    unread: Vec<LossTensors>,
     measures: Vec<Measure>,
-    held_out: Vec<Point>,
+    held_out: Reference,
     modes: Vec<Mode>,
 }
 
@@ -90,15 +99,18 @@ impl Run {
         let seed = setup.seed.get();
         let mut run = Self {
             family,
-            learner: Learner::new(family, setup, &train),
+            learner: Learner::new(family, setup, &mut Rng::stream(seed, INIT_STREAM), &train),
             device: train,
             plain: device.clone(),
             step: 0,
             losses: Vec::new(),
+            unread: Vec::new(),
             measures: Vec::new(),
-            held_out: setup
-                .data
-                .sample(HELD_OUT, &mut Rng::stream(seed, HELD_OUT_STREAM)),
+            held_out: Reference::new(
+                setup
+                    .data
+                    .sample(HELD_OUT, &mut Rng::stream(seed, HELD_OUT_STREAM)),
+            ),
             modes: setup.data.modes(),
             setup: setup.clone(),
         };
@@ -120,8 +132,10 @@ impl Run {
     }
 
     /// One value per step taken.
-    pub fn losses(&self) -> &[Losses] {
-        &self.losses
+    pub async fn losses(&mut self) -> Result<&[Losses], String> {
+        let unread = std::mem::take(&mut self.unread);
+        self.losses.extend(LossTensors::read_all(unread).await?);
+        Ok(&self.losses)
     }
 
     /// Step 0, every [`MEASURE_EVERY`] steps and the last step.
@@ -144,7 +158,7 @@ impl Run {
         let losses = self
             .learner
             .step(&batch, &mut more, setup, &mut rng, &self.device);
-        self.losses.push(losses.read().await?);
+        self.unread.push(losses);
         self.step += 1;
         if self.step.is_multiple_of(MEASURE_EVERY) || self.done() {
             self.measure().await?;
@@ -173,7 +187,7 @@ impl Run {
             step: self.step,
             modes: c.map(|c| c.modes),
             high_quality: c.map(|c| c.high_quality),
-            distance: energy_distance(&samples, &self.held_out),
+            distance: self.held_out.energy_distance(&samples),
         });
         Ok(())
     }
@@ -193,12 +207,16 @@ impl Run {
             field: maybe(sampler.field(&grid(FIELD_SIDE, EXTENT), t, d)).await?,
             ..Picture::default()
         };
-        match sampler {
-            Sampler::Diffusion { .. } => {
-                let mut path = Vec::new();
-                for frame in sampler.trajectory(self.noise()) {
-                    path.push(points(frame).await?);
-                }
+        match sampler.trajectory(self.noise()) {
+            Some(frames) => {
+                // One read for the whole path: on WebGPU every read waits for the queue.
+                let len = frames.len();
+                let flat = read(Tensor::cat(frames, 0)).await?;
+                let path: Vec<Vec<Point>> = flat
+                    .chunks(2 * SAMPLES)
+                    .map(|frame| frame.chunks(2).map(|p| [p[0], p[1]]).collect())
+                    .collect();
+                debug_assert_eq!(path.len(), len);
                 picture.samples = path
                     .last()
                     .expect("a path has its noise")
@@ -210,7 +228,7 @@ impl Run {
                         .collect(),
                 );
             }
-            _ => picture.samples = self.samples().await?.as_flattened().to_vec(),
+            None => picture.samples = self.samples().await?.as_flattened().to_vec(),
         }
         Ok(picture)
     }
@@ -227,6 +245,10 @@ mod tests {
         block_on(Run::new(family, setup, &Device::flex())).unwrap()
     }
 
+    fn losses(run: &mut Run) -> Vec<Losses> {
+        block_on(run.losses()).unwrap().to_vec()
+    }
+
     fn setup(steps: usize) -> Setup {
         Setup {
             steps: TrainSteps::new(steps).unwrap(),
@@ -239,13 +261,17 @@ mod tests {
         for family in Family::ALL {
             let mut a = run(family, &setup(60));
             let mut b = run(family, &setup(60));
+            let mut b_losses = Vec::new();
             while !a.done() {
                 block_on(a.advance()).unwrap();
                 block_on(b.advance()).unwrap();
+                // b's losses read back step by step, a's all at the end.
+                b_losses = losses(&mut b);
             }
             assert_eq!(a.step(), 60);
-            assert_eq!(a.losses().len(), 60);
-            assert_eq!(a.losses(), b.losses(), "{family}: same seed, same curve");
+            let a_losses = losses(&mut a);
+            assert_eq!(a_losses.len(), 60);
+            assert_eq!(a_losses, b_losses, "{family}: same seed, same curve");
             assert_eq!(block_on(a.samples()), block_on(b.samples()));
             let m = a.measures();
             assert_eq!(m.iter().map(|m| m.step).collect::<Vec<_>>(), [0, 50, 60]);
@@ -253,7 +279,7 @@ mod tests {
                 m.iter()
                     .all(|m| m.modes.is_some() && m.distance.is_finite())
             );
-            assert_ne!(a.losses()[0], a.losses()[59], "{family}: the loss moved");
+            assert_ne!(a_losses[0], a_losses[59], "{family}: the loss moved");
             let p = block_on(a.picture(50)).unwrap();
             assert_eq!(p.samples.len(), 2 * SAMPLES);
             assert_eq!(
@@ -279,7 +305,7 @@ mod tests {
         block_on(c.advance()).unwrap();
         let mut a = run(Family::Gan, &setup(60));
         block_on(a.advance()).unwrap();
-        assert_ne!(a.losses(), c.losses(), "another seed, another run");
+        assert_ne!(losses(&mut a), losses(&mut c), "another seed, another run");
     }
 
     #[test]

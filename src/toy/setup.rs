@@ -59,6 +59,14 @@ impl Objective {
             Objective::Minimax => "minimax",
         }
     }
+
+    /// The name a visitor reads in the page's menu.
+    pub fn label(self) -> &'static str {
+        match self {
+            Objective::NonSaturating => "non-saturating",
+            Objective::Minimax => "minimax",
+        }
+    }
 }
 
 named_knob!(Objective, "objective");
@@ -71,7 +79,7 @@ impl Families {
     pub const ALL: Self = Self([true; 3]);
 
     pub fn contains(self, family: Family) -> bool {
-        self.0[Family::ALL.iter().position(|&f| f == family).unwrap_or(0)]
+        self.0[family.index()]
     }
 
     pub fn iter(self) -> impl Iterator<Item = Family> {
@@ -83,8 +91,7 @@ impl Families {
         let mut set = [false; 3];
         for name in text.split(',') {
             let f = Family::parse(name.trim()).map_err(|e| format!("families: {e}"))?;
-            let i = Family::ALL.iter().position(|&g| g == f).unwrap_or(0);
-            if std::mem::replace(&mut set[i], true) {
+            if std::mem::replace(&mut set[f.index()], true) {
                 return Err(format!("families: {} is named twice", quote(name)));
             }
         }
@@ -190,23 +197,35 @@ impl FieldBuilder for Builder {
         Ok(())
     }
 
-    /// The set-up; a drawing without valid points is an error (the set-up keeps the ring).
+    /// The set-up; a drawing without valid points is an error (the set-up keeps the ring), and so are
+    /// points without `data=drawn`.
     fn finish(mut self) -> (Setup, Option<String>) {
-        let drawing = match (self.shape, self.points.take()) {
-            (Some(Shape::Drawn), Some(text)) => Some(decode_points(&text).and_then(Data::drawn)),
-            (Some(Shape::Drawn), None) => Some(Err("data: a drawing needs its points".into())),
-            (Some(shape), _) => {
-                self.setup.data = Data::builtin(shape).expect("not a drawing");
-                None
+        match (self.shape, self.points.take()) {
+            (Some(Shape::Drawn), points) => {
+                let drawing = points
+                    .ok_or_else(|| "data: a drawing needs its points".to_string())
+                    .and_then(|text| decode_points(&text).and_then(Data::drawn));
+                match drawing {
+                    Ok(data) => {
+                        self.setup.data = data;
+                        (self.setup, None)
+                    }
+                    Err(e) => (self.setup, Some(e)),
+                }
             }
-            (None, _) => None,
-        };
-        match drawing {
-            Some(Ok(data)) => self.setup.data = data,
-            Some(Err(e)) => return (self.setup, Some(e)),
-            None => {}
+            (shape, points) => {
+                if let Some(shape) = shape {
+                    self.setup.data = Data::builtin(shape).expect("not a drawing");
+                }
+                let stray = points.map(|_| {
+                    format!(
+                        "points: a drawing's points go with data={}; they are not used",
+                        Shape::Drawn.name()
+                    )
+                });
+                (self.setup, stray)
+            }
         }
-        (self.setup, None)
     }
 }
 
@@ -215,8 +234,12 @@ impl FieldBuilder for Builder {
 pub fn decode(query: &str) -> (Setup, Vec<String>) {
     let mut builder = Builder::default();
     let mut notices = read_query(query, |key, value| builder.set(key, value));
+    let drawn = builder.shape == Some(Shape::Drawn);
     let (setup, notice) = builder.finish();
-    notices.extend(notice.map(|n| format!("{n}; the ring is used")));
+    notices.extend(notice.map(|n| match drawn {
+        true => format!("{n}; the ring is used"),
+        false => n,
+    }));
     (setup, notices)
 }
 
@@ -262,7 +285,7 @@ mod tests {
     fn a_link_round_trips_every_field() {
         let points = Data::builtin(Shape::Moons)
             .unwrap()
-            .sample(300, &mut Rng::new(1));
+            .sample(crate::toy::data::MAX_POINTS, &mut Rng::new(1));
         let mut b = Builder::default();
         for (k, v) in [
             ("data", "drawn".to_string()),
@@ -282,7 +305,8 @@ mod tests {
         }
         let (setup, notice) = b.finish();
         assert_eq!(notice, None);
-        assert_eq!(setup.data.points().len(), 300);
+        // The largest drawing fits in a link.
+        assert_eq!(setup.data.points().len(), crate::toy::data::MAX_POINTS);
         assert_eq!(setup.families.to_text(), "gan,vae");
         let link = encode(&setup);
         assert!(link.len() < MAX_LINK, "{}", link.len());
@@ -308,6 +332,13 @@ mod tests {
         assert_eq!(notices.len(), 1, "{notices:?}");
         let (_, notices) = decode("data=drawn");
         assert!(notices[0].contains("needs its points"), "{notices:?}");
+        // Points without a drawing are not used, and said so; the data asked for stays.
+        let (setup, notices) = decode("data=moons&points=AAAA");
+        assert_eq!(setup.data.shape(), Shape::Moons);
+        assert!(
+            notices.len() == 1 && notices[0].contains("go with data=drawn"),
+            "{notices:?}"
+        );
     }
 
     /// Any Train link: a valid set-up, at most one short notice per field, and a clean link of its own that
@@ -351,6 +382,9 @@ mod tests {
         ];
         let e = from_fields(bad.iter().map(|(k, v)| (*k, v))).unwrap_err();
         assert!(e.contains("batch") && e.contains("families"), "{e}");
+        let stray = [("points", Scalar::Text("AAAA".into()))];
+        let e = from_fields(stray.iter().map(|(k, v)| (*k, v))).unwrap_err();
+        assert!(e.contains("points") && !e.contains("ring is used"), "{e}");
         let ok = [
             ("data", Scalar::Text("grid".into())),
             ("steps", Scalar::Number(10.0)),

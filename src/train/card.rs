@@ -29,6 +29,13 @@ pub fn write(
         size as f64 / 1e6
     );
     let _ = writeln!(md, "| steps | {} |", file.step);
+    if let Some(from) = &opts.from {
+        let _ = writeln!(
+            md,
+            "| continued from | `{}`: its weights and step count, Adam restarted (wall time below: this run's) |",
+            from.display()
+        );
+    }
     let _ = writeln!(md, "| batch | {} |", opts.batch);
     let _ = writeln!(md, "| seed | {} |", opts.seed);
     let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "all".into());
@@ -58,8 +65,16 @@ pub fn write(
     );
     let _ = writeln!(
         md,
-        "## Reproduce\n\n```sh\n./x data\ncargo run --release -- train {} --dataset {} --steps {} --batch {} --seed {}\n```",
-        opts.kind, opts.dataset, opts.steps, opts.batch, opts.seed
+        "## Reproduce\n\n```sh\n./x data\ncargo run --release -- train {} --dataset {} --steps {} --batch {} --seed {}{}\n```",
+        opts.kind,
+        opts.dataset,
+        opts.steps,
+        opts.batch,
+        opts.seed,
+        opts.from
+            .as_ref()
+            .map(|f| format!(" --from {}", f.display()))
+            .unwrap_or_default()
     );
     let path = opts.out_dir.join(format!("{name}.md"));
     std::fs::write(&path, md).map_err(|e| format!("{}: {e}", path.display()))

@@ -84,4 +84,14 @@ impl Trainer for DiffusionTrainer {
         self.ema = load_module(self.ema, dir, "ema")?;
         Ok(self)
     }
+
+    fn continue_from(mut self: Box<Self>, shipped: Model) -> Result<Box<dyn Trainer>, String> {
+        let Model::Diffusion(unet) = shipped else {
+            return Err("--from: not a diffusion model".into());
+        };
+        self.unet = unet.to_device(&self.device).train();
+        // The average restarts from the shipped average; `valid` keeps the ids it is matched by.
+        self.ema = self.unet.valid();
+        Ok(self)
+    }
 }

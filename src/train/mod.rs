@@ -34,6 +34,9 @@ pub struct TrainOptions {
     pub batch: usize,
     pub seed: u64,
     pub resume: bool,
+    /// A shipped model file to continue from (its weights and step count; the optimizer starts afresh):
+    /// progress that outlives the checkpoints, which stay on one machine.
+    pub from: Option<PathBuf>,
     /// Where the shipped model, its card, loss log and plot go.
     pub out_dir: PathBuf,
     /// Where checkpoints go.
@@ -82,6 +85,15 @@ trait Trainer {
     }
     fn save(&self, dir: &Path) -> Result<(), String>;
     fn load(self: Box<Self>, dir: &Path) -> Result<Box<dyn Trainer>, String>;
+    /// The trainer with a shipped model's weights as its live and averaged weights, where the shipped
+    /// file holds every network the family trains.
+    fn continue_from(self: Box<Self>, _shipped: Model) -> Result<Box<dyn Trainer>, String> {
+        Err(
+            "--from: this family's shipped file lacks networks its training needs (the GAN's \
+             discriminator, the VAE's encoder state); use --resume with a checkpoint"
+                .into(),
+        )
+    }
 }
 
 fn trainer(opts: &TrainOptions, device: &Device) -> Box<dyn Trainer> {
@@ -115,6 +127,11 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
     let log_path = opts.out_dir.join(format!("{}.loss.csv", opts.name()));
     let mut model = trainer(opts, &device);
     let (mut step, mut wall) = (0, 0.0);
+    if opts.resume && opts.from.is_some() {
+        return Err(
+            "--resume continues a checkpoint, --from a shipped file: pass one of them".into(),
+        );
+    }
     if opts.resume {
         let state: State = std::fs::read_to_string(ckpt.join("state.json"))
             .map_err(|e| format!("--resume: no checkpoint in {} ({e})", ckpt.display()))
@@ -131,10 +148,30 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
         (step, wall) = (state.step, state.wall_seconds);
         truncate_log(&log_path, step)?;
         eprintln!("resuming {} at step {step}", opts.name());
+    } else if let Some(from) = &opts.from {
+        let file = ModelFile::open(from, &Device::flex()).map_err(|e| format!("--from: {e}"))?;
+        if file.kind != opts.kind || file.dataset != opts.dataset {
+            return Err(format!(
+                "--from: {} holds the {}-{} model, not {}",
+                from.display(),
+                file.kind,
+                file.dataset,
+                opts.name()
+            ));
+        }
+        step = file.step;
+        model = model.continue_from(file.model)?;
+        // The shipped loss log goes on from the shipped step (a fresh log when there is none).
+        if truncate_log(&log_path, step).is_err() {
+            write_log_header(&log_path, model.as_ref(), &opts.out_dir)?;
+        }
+        eprintln!(
+            "continuing {} from {} at step {step}",
+            opts.name(),
+            from.display()
+        );
     } else {
-        std::fs::create_dir_all(&opts.out_dir).map_err(|e| e.to_string())?;
-        let header = format!("step,{}\n", model.loss_names().join(","));
-        std::fs::write(&log_path, header).map_err(|e| format!("{}: {e}", log_path.display()))?;
+        write_log_header(&log_path, model.as_ref(), &opts.out_dir)?;
     }
     let mut log = std::fs::OpenOptions::new()
         .append(true)
@@ -202,6 +239,13 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
         wall_seconds / 60.0
     );
     Ok(())
+}
+
+/// Starts a loss log with its column names.
+fn write_log_header(path: &Path, model: &dyn Trainer, out_dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(out_dir).map_err(|e| e.to_string())?;
+    let header = format!("step,{}\n", model.loss_names().join(","));
+    std::fs::write(path, header).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Drops log rows past `step`: those steps are redone from the checkpoint.

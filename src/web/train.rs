@@ -7,32 +7,17 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use trilemma::knob::{Knob, Range, Scalar};
 use trilemma::models::Family;
-use trilemma::toy::data::{self, Data, Point, Shape};
+use trilemma::toy::data::{self, Data, Shape};
+use trilemma::toy::families;
+use trilemma::toy::metrics::HIGH_QUALITY_SIGMAS;
 use trilemma::toy::run::{self, Run};
 use trilemma::toy::setup::{self, Objective, Setup};
+use trilemma::vocabulary::{Backend, Choice};
+use trilemma::web::boot::{self, js_err, to_js};
 use wasm_bindgen::prelude::*;
 
-// As in the engine (src/web/mod.rs): the linked crates' static constructors, run once here, or wasm-ld
-// runs them again at the top of every exported function.
-unsafe extern "C" {
-    fn __wasm_call_ctors();
-}
-
 fn main() {
-    // SAFETY: wasm-ld's constructor list, run once, at instantiation (wasm-bindgen starts with `main`).
-    unsafe { __wasm_call_ctors() };
-    console_error_panic_hook::set_once();
-}
-
-fn js_err(e: impl std::fmt::Display) -> JsError {
-    JsError::new(&e.to_string())
-}
-
-/// Plain objects (never `Map`s); absent values become `null`.
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(js_err)
+    boot::start();
 }
 
 /// A set-up field as the page or the API gives it: a number or text, a list of family names, or a
@@ -49,20 +34,18 @@ enum Field {
 fn setup_of(options: JsValue) -> Result<Setup, JsError> {
     let fields: BTreeMap<String, Field> = serde_wasm_bindgen::from_value(options)
         .map_err(|_| js_err("options must be an object of numbers, text, names or points"))?;
-    let scalars: Vec<(String, Scalar)> = fields
-        .into_iter()
-        .map(|(key, value)| {
-            let text = match value {
-                Field::Scalar(s) => return (key, s),
-                Field::Names(names) => names.join(","),
-                Field::Points(points) => {
-                    let points: Vec<Point> = points;
-                    data::encode_points(&points)
-                }
-            };
-            (key, Scalar::Text(text))
-        })
-        .collect();
+    let mut scalars: Vec<(String, Scalar)> = Vec::with_capacity(fields.len());
+    for (key, value) in fields {
+        let scalar = match value {
+            Field::Scalar(s) => s,
+            Field::Names(names) => Scalar::Text(names.join(",")),
+            // Checked here, before the link text's coding (which would round them onto the square).
+            Field::Points(points) => Scalar::Text(data::encode_points(
+                Data::drawn(points).map_err(js_err)?.points(),
+            )),
+        };
+        scalars.push((key, scalar));
+    }
     setup::from_fields(scalars.iter().map(|(k, v)| (k.as_str(), v))).map_err(js_err)
 }
 
@@ -110,21 +93,25 @@ pub fn check_setup(options: JsValue) -> Result<JsValue, JsError> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Vocabulary {
-    shapes: Vec<&'static str>,
-    objectives: Vec<&'static str>,
+    shapes: Vec<Choice>,
+    /// The shape whose points the visitor draws.
+    drawn: &'static str,
+    objectives: Vec<Choice>,
     /// The set-up's fields in link order.
     fields: Vec<&'static str>,
     ranges: BTreeMap<&'static str, Range>,
-    defaults: BTreeMap<String, String>,
     extent: f32,
     min_points: usize,
     max_points: usize,
-    measure_every: usize,
-    samples: usize,
     heat_side: usize,
-    field_side: usize,
+    /// The direction field's points, flat `[x, y, …]`, row 0 at the top.
+    field_grid: Vec<f32>,
+    field_t: usize,
     latent_side: usize,
-    latent_span: f32,
+    /// A sample within this many σ of a mode is high quality.
+    high_quality_sigmas: f32,
+    /// Each family's loss curves, by family name.
+    loss_names: BTreeMap<&'static str, &'static [&'static str]>,
     /// Modes of each mixture, by shape name (the others have none).
     modes: BTreeMap<&'static str, usize>,
 }
@@ -135,8 +122,21 @@ pub fn vocabulary() -> Result<JsValue, JsError> {
     use setup::{Batch, Beta, DSteps, LearningRate, Rate, Timesteps, TrainSteps};
     use trilemma::generate::Seed;
     to_js(&Vocabulary {
-        shapes: Shape::ALL.iter().map(|s| s.name()).collect(),
-        objectives: Objective::ALL.iter().map(|o| o.name()).collect(),
+        shapes: Shape::ALL
+            .iter()
+            .map(|s| Choice {
+                name: s.name(),
+                label: s.label(),
+            })
+            .collect(),
+        drawn: Shape::Drawn.name(),
+        objectives: Objective::ALL
+            .iter()
+            .map(|o| Choice {
+                name: o.name(),
+                label: o.label(),
+            })
+            .collect(),
         fields: setup::NAMES.to_vec(),
         ranges: BTreeMap::from([
             (Seed::NAME, Seed::range()),
@@ -148,19 +148,22 @@ pub fn vocabulary() -> Result<JsValue, JsError> {
             (Timesteps::NAME, Timesteps::range()),
             (Rate::NAME, Rate::range()),
         ]),
-        defaults: fields_of(&Setup::default()),
         extent: data::EXTENT,
         min_points: data::MIN_POINTS,
         max_points: data::MAX_POINTS,
-        measure_every: run::MEASURE_EVERY,
-        samples: run::SAMPLES,
         heat_side: run::HEAT_SIDE,
-        field_side: run::FIELD_SIDE,
+        field_grid: run::grid(run::FIELD_SIDE, data::EXTENT)
+            .as_flattened()
+            .to_vec(),
+        field_t: run::FIELD_T,
         latent_side: run::LATENT_SIDE,
-        latent_span: run::LATENT_SPAN,
+        high_quality_sigmas: HIGH_QUALITY_SIGMAS,
+        loss_names: Family::ALL
+            .into_iter()
+            .map(|f| (f.name(), families::loss_names(f)))
+            .collect(),
         modes: Shape::ALL
             .into_iter()
-            .filter(|&s| s != Shape::Drawn)
             .filter_map(|s| {
                 let n = Data::builtin(s).ok()?.modes().len();
                 (n > 0).then_some((s.name(), n))
@@ -169,12 +172,13 @@ pub fn vocabulary() -> Result<JsValue, JsError> {
     })
 }
 
-/// `n` points of the set-up's data (the page draws them behind the samples; a drawing shows its own).
+/// [`run::DATA_POINTS`] points of the set-up's data (the page draws them behind the samples; a drawing
+/// shows its own).
 #[wasm_bindgen(js_name = dataPoints)]
-pub fn data_points(options: JsValue, n: usize) -> Result<Float32Array, JsError> {
+pub fn data_points(options: JsValue) -> Result<Float32Array, JsError> {
     let setup = setup_of(options)?;
     let points = setup.data.sample(
-        n.min(run::HELD_OUT),
+        run::DATA_POINTS,
         &mut trilemma::rng::Rng::new(setup.seed.get()),
     );
     Ok(Float32Array::from(points.as_flattened()))
@@ -184,7 +188,7 @@ pub fn data_points(options: JsValue, n: usize) -> Result<Float32Array, JsError> 
 #[wasm_bindgen]
 pub struct Trainer {
     run: Run,
-    backend: String,
+    backend: Backend,
 }
 
 #[derive(Serialize)]
@@ -209,19 +213,7 @@ impl Trainer {
     ) -> Result<Trainer, JsError> {
         let setup = setup_of(options)?;
         let family = Family::parse(&family).map_err(js_err)?;
-        let device = match backend.as_str() {
-            "webgpu" => burn::tensor::Device::wgpu_options()
-                .init_async()
-                .await
-                .map_err(|e| js_err(format!("WebGPU is not available: {e}")))?,
-            "cpu" => burn::tensor::Device::flex(),
-            other => {
-                return Err(js_err(format!(
-                    "unknown backend {}",
-                    trilemma::knob::quote(other)
-                )));
-            }
-        };
+        let (backend, device) = boot::device(&backend).await?;
         Ok(Trainer {
             run: Run::new(family, &setup, &device).await.map_err(js_err)?,
             backend,
@@ -230,7 +222,7 @@ impl Trainer {
 
     #[wasm_bindgen(getter)]
     pub fn backend(&self) -> String {
-        self.backend.clone()
+        self.backend.name().into()
     }
 
     /// Takes up to `steps` more steps (fewer at the set-up's last), then reports everything since step
@@ -242,7 +234,8 @@ impl Trainer {
             }
             self.run.advance().await.map_err(js_err)?;
         }
-        let losses = self.run.losses().get(from..).unwrap_or_default();
+        let all = self.run.losses().await.map_err(js_err)?;
+        let losses = all.get(from..).unwrap_or_default().to_vec();
         to_js(&Progress {
             step: self.run.step(),
             done: self.run.done(),

@@ -2,7 +2,7 @@
 // on SwiftShader's WebGPU adapter and/or the CPU path, through window.trilemma.bench, and prints a table.
 //   node tests/browser/bench.mjs [--dist dist] [--backend webgpu|cpu|both] [--ddpm] [--repeats N]
 //                                [--batches 1,16,64] [--families gan,vae,diffusion] [--dataset mnist] [--json out.json]
-//                                [--workers 1,2]
+//                                [--workers 1,2] [--train] [--soak N]
 // `./x bench [flags]` builds the page first. Exits non-zero when the page does not load or a benchmark fails.
 import { chromium } from 'playwright-core';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +22,9 @@ const USAGE = `usage: node tests/browser/bench.mjs [options]
                           than one count, a table of throughput against the first count follows
   --train                 also time the Train view's training: the three families at once, batch 256
                           (steps per second each, and the issue's target of 30)
+  --soak N                instead of the timing table: N generations in a row (GAN, VAE and diffusion in
+                          turn, MNIST and Fashion), the workers' wasm memory, live GPU buffers and JS
+                          heaps and the page's JS heap sampled every 100 (the README's soak)
   --json FILE             also write the results as JSON
   --help                  this text`;
 
@@ -31,7 +34,7 @@ function fail(msg, code = 1) {
 }
 
 function parseArgs(argv) {
-  const o = { dist: 'dist', backend: 'both', ddpm: false, repeats: 3, batches: [1, 16, 64], families: null, dataset: 'mnist', json: null, workers: null, train: false };
+  const o = { dist: 'dist', backend: 'both', ddpm: false, repeats: 3, batches: [1, 16, 64], families: null, dataset: 'mnist', json: null, workers: null, train: false, soak: 0 };
   const value = (i, flag) => {
     if (i >= argv.length || argv[i].startsWith('--')) fail(`${flag} needs a value\n${USAGE}`, 2);
     return argv[i];
@@ -52,6 +55,7 @@ function parseArgs(argv) {
       case '--ddpm': o.ddpm = true; break;
       case '--train': o.train = true; break;
       case '--repeats': [o.repeats] = ints(value(++i, a), a); break;
+      case '--soak': [o.soak] = ints(value(++i, a), a); break;
       case '--batches': o.batches = ints(value(++i, a), a); break;
       case '--families': {
         o.families = value(++i, a).split(',').map((x) => x.trim());
@@ -142,9 +146,49 @@ function printScaling(runs) {
   }
 }
 
+const SOAK_EVERY = 100;
+const mb = (bytes) => (bytes == null ? '-' : (bytes / 2 ** 20).toFixed(1));
+
+/// `args.soak` generations in a row on the page's engine, usage sampled every SOAK_EVERY: the rows, printed
+/// as they come, and the growth after warm-up (from the first sample after generation 0 to the last).
+async function soak(page, backend) {
+  const n = args.soak;
+  console.log(`[${backend}] soak: ${n} generations (GAN ×16, VAE ×16, diffusion DDIM-2 ×1 in turn; MNIST and Fashion), usage every ${SOAK_EVERY}`);
+  const head = ['generation', 'wasm MB', 'GPU MB', 'GPU buffers', 'worker heap MB', 'page heap MB', 'seconds'];
+  console.log(head.join('  '));
+  const rows = [];
+  const t0 = Date.now();
+  const sample = async (generation) => {
+    const u = await page.evaluate(() => window.trilemma.usage());
+    const row = { generation, seconds: (Date.now() - t0) / 1000, ...u };
+    rows.push(row);
+    const cells = [generation, mb(u.wasmBytes), mb(u.gpuBytes), u.gpuBuffers, mb(u.heapBytes), mb(u.pageHeapBytes), row.seconds.toFixed(0)];
+    console.log(cells.map((c, i) => String(c).padStart(head[i].length)).join('  '));
+  };
+  await sample(0);
+  for (let from = 0; from < n; from += SOAK_EVERY) {
+    const count = Math.min(SOAK_EVERY, n - from);
+    await page.evaluate(async ({ from, count }) => {
+      for (let i = from; i < from + count; i++) {
+        const family = ['gan', 'vae', 'diffusion'][i % 3];
+        const dataset = Math.floor(i / 3) % 2 ? 'fashion' : 'mnist';
+        const opts = family === 'diffusion' ? { sampler: 'ddim', steps: 2, n: 1 } : { n: 16 };
+        await window.trilemma.generate({ family, dataset, seed: i, ...opts });
+      }
+    }, { from, count });
+    await sample(from + count);
+  }
+  const [warm, last] = [rows[Math.min(1, rows.length - 1)], rows[rows.length - 1]];
+  const growth = (k) => (warm[k] == null || last[k] == null ? '-' : `${last[k] >= warm[k] ? '+' : ''}${mb(last[k] - warm[k])} MB`);
+  console.log(`[${backend}] soak: after warm-up (generation ${warm.generation} → ${last.generation}): wasm ${growth('wasmBytes')}, GPU ${growth('gpuBytes')}, worker heap ${growth('heapBytes')}, page heap ${growth('pageHeapBytes')}`);
+  return { backend, soak: rows };
+}
+
 async function runBackend(backend, url) {
   const userDir = mkdtempSync(join(tmpdir(), 'trilemma-bench-chromium-'));
   const flags = [...BASE_FLAGS, backend === 'webgpu' ? '--enable-unsafe-webgpu' : '--disable-features=WebGPU'];
+  // The soak reads JS heaps after a collection, to the byte.
+  if (args.soak) flags.push('--js-flags=--expose-gc', '--enable-precise-memory-info');
   const browser = await chromium.launchPersistentContext(userDir, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
@@ -190,6 +234,7 @@ async function runBackend(backend, url) {
       throw new Error('window.trilemma.bench is missing from this build of the page');
     }
 
+    if (args.soak) return [await soak(page, backend)];
     const runs = [];
     for (const workers of backend === 'cpu' && args.workers ? args.workers : [undefined]) {
       const opts = { backend, ...benchOpts, ...(workers ? { workers } : {}) };
@@ -233,7 +278,7 @@ for (const backend of backends) {
   try {
     const runs = await runBackend(backend, url);
     results.push(...runs);
-    runs.forEach(printTable);
+    runs.filter((r) => r.rows).forEach(printTable);
     if (runs.length > 1) printScaling(runs);
   } catch (e) {
     failed++;

@@ -95,4 +95,27 @@ export async function engineTests(cpu) {
     }
     await p.close();
   });
+
+  await test('a short soak: 60 mixed generations after a warm-up leave the workers\' wasm memory as it was (usage() tells it)', async () => {
+    const p = await cpu.visit('?view=play&family=gan&n=2');
+    await settle(p);
+    const out = await p.evaluate(async () => {
+      await window.trilemma.setBackend('cpu', { workers: 2 });
+      const generations = async (from, count) => {
+        for (let i = from; i < from + count; i++) {
+          const family = ['gan', 'vae', 'diffusion'][i % 3];
+          await window.trilemma.generate({ family, seed: i, n: family === 'diffusion' ? 2 : 16, ...(family === 'diffusion' ? { sampler: 'ddim', steps: 2 } : {}) });
+        }
+      };
+      await generations(0, 15);
+      const warm = await window.trilemma.usage();
+      await generations(15, 60);
+      return { warm, last: await window.trilemma.usage() };
+    });
+    const { warm, last } = out;
+    assert(last.backend === 'cpu' && last.workers === 2, JSON.stringify(last));
+    assert(warm.wasmBytes > 2 * 2 ** 20 && last.gpuBytes === 0 && last.gpuBuffers === 0 && last.dispatches === 0, JSON.stringify(last));
+    assert(last.wasmBytes - warm.wasmBytes <= 2 ** 20, `wasm memory grew by ${((last.wasmBytes - warm.wasmBytes) / 2 ** 20).toFixed(1)} MB over 60 generations after the warm-up`);
+    await p.close();
+  });
 }

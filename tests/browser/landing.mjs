@@ -146,10 +146,15 @@ export async function landingTests(cpu) {
     const bad = await p.evaluate(() => window.trilemma.neighbours({ pixels: new Uint8Array(784), k: 99 }).then(() => 'accepted', (e) => e.message));
     assert(/k must be/.test(bad), bad);
     // A click on a GAN sample: the panel opens right under the race, with three neighbours and a verdict.
-    const lane = await p.locator('#compare-gan').boundingBox();
-    await p.mouse.click(lane.x + lane.width * 0.25, lane.y + lane.height * 0.25);
+    const box = await p.locator('#compare-gan').boundingBox();
+    await p.mouse.click(box.x + box.width * 0.25, box.y + box.height * 0.25);
     await p.waitForFunction(() => /real test images/.test(document.querySelector('#near-verdict').textContent), null, { timeout: 120_000 });
-    const near = await p.locator('#near').boundingBox();
+    await settle(p);
+    // Both measured now: the panel scrolls into view when drawn, which moves the lane too.
+    const [lane, near] = await p.evaluate(() => ['#compare-gan', '#near'].map((id) => {
+      const r = document.querySelector(id).getBoundingClientRect();
+      return { y: r.y, height: r.height };
+    }));
     assert(near.y >= lane.y + lane.height && near.y - (lane.y + lane.height) < 400, `the panel opens ${near.y - lane.y - lane.height} px under the lane`);
     assert((await canvasFacts(p, '#near-found')).lit > 50, 'no neighbours drawn');
     assert(/gan sample 1: its 3 nearest/.test(await p.textContent('#near-title')), await p.textContent('#near-title'));

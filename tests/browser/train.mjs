@@ -98,7 +98,10 @@ export async function trainTests(cpu) {
       [{ batch: -4 }, 'batch'],
       [{ lr: 'fast' }, 'lr'],
       [{ families: ['gan', 'flow'] }, 'families'],
-      [{ data: 'drawn', points: [[Number.NaN, 0]] }, 'points'],
+      // Enough points, each refused for itself (a link's coding would have rounded them onto the square).
+      [{ data: 'drawn', points: Array.from({ length: 20 }, (_, i) => [i ? 0.1 * i : Number.NaN, 0]) }, 'points: every point'],
+      [{ data: 'drawn', points: Array.from({ length: 20 }, (_, i) => [0.1 * i, i === 7 ? 5 : 0]) }, 'points: every point'],
+      [{ data: 'drawn', points: [[0, 0]] }, 'points: a drawing needs'],
       [{ steps: 1e9 }, 'steps'],
       [{ colour: 'red' }, 'colour'],
       [{ backend: 'tpu' }, 'backend'],

@@ -1,14 +1,15 @@
 // The scripting API, `window.trilemma`.
 import { idle, track } from './async.js';
 import { drawGrid } from './canvas.js';
+import { startAll } from './channel.js';
 import { classify } from './classifier.js';
 import { inpaintInPanel } from './diffusion-tools.js';
-import { engineCall, ready, setBackend } from './engine.js';
+import { engine, engineCall, ready, setBackend } from './engine.js';
 import { NEIGHBOURS, neighbours } from './neighbours.js';
 import { startMain } from './play.js';
 import { bench } from './speed.js';
 import { currentState, linkQuery, optionsFor } from './state.js';
-import { trainHeadless } from './train-client.js';
+import { familiesOf, firstWorker, TrainWorker } from './train-client.js';
 import { trainState } from './train.js';
 import { datasetOf, vocab } from './vocab.js';
 
@@ -109,8 +110,57 @@ async function neighboursApi(opts = {}) {
   return neighbours(dataset, images, k);
 }
 
+/// What the engine holds now, for the soak benchmark: its workers' wasm memory, live GPU buffers, JS heap
+/// and WebGPU dispatches so far, and the page's own JS heap (heaps after a collection where the browser
+/// exposes \`gc\`; null where it does not tell).
+async function usage() {
+  await ready;
+  const e = engine;
+  const workers = await e.lock(() => e.wasm.usage());
+  window.gc?.();
+  return { backend: e.backend, workers: e.workers, ...workers, pageHeapBytes: performance.memory?.usedJSHeapSize ?? null };
+}
+
 function shareUrl() {
   return location.origin + location.pathname + linkQuery() + location.hash;
+}
+
+const ROUND = 100; // steps per call: the curves come back in pieces, each call well within its time limit
+
+/// The API's `train(options)`: checks the options (a bad one rejects, naming it), trains each family
+/// from scratch in its own worker, all at once, and resolves to the curves and the last measures.
+async function trainHeadless(options) {
+  if (typeof options !== 'object' || options === null) throw new Error('train(options): options must be an object');
+  // The backend is checked where the trainers start (a bad name rejects, naming the known ones).
+  const { backend = 'cpu', ...setup } = options;
+  const fields = await (await firstWorker()).call('checkSetup', { fields: setup });
+  const families = familiesOf(fields);
+  // Workers of its own: the Train view's training (if any) goes on beside it, untouched.
+  const pool = await startAll(families.length, () => TrainWorker.start());
+  try {
+    return await trainIn(pool, families, fields, backend);
+  } finally {
+    for (const w of pool) w.terminate();
+  }
+}
+
+async function trainIn(pool, families, fields, backend) {
+  await Promise.all(families.map((family, i) => pool[i].call('start', { backend, family, fields })));
+  const started = performance.now();
+  const out = await Promise.all(
+    families.map(async (family, i) => {
+      const loss = [];
+      let progress;
+      do {
+        progress = await pool[i].call('advance', { steps: ROUND, from: loss.length });
+        loss.push(...progress.loss);
+      } while (!progress.done);
+      const last = progress.measures[progress.measures.length - 1];
+      return [family, { loss, modes: last.modes, highQuality: last.highQuality, distance: last.distance }];
+    }),
+  );
+  const steps = Number(fields.steps);
+  return { steps, stepsPerSecond: steps / ((performance.now() - started) / 1000), backend, families: Object.fromEntries(out) };
 }
 
 /// `window.trilemma`: the page's scripting API (the tests and the benchmark use it too).
@@ -127,6 +177,7 @@ export function installApi() {
     neighbours: (opts) => track(neighboursApi(opts)),
     train: (opts) => track(trainHeadless(opts)),
     trainState,
+    usage: () => track(usage()),
     shareUrl,
     state: currentState,
     idle,

@@ -95,3 +95,15 @@ export class WorkerChannel {
     if (first) this.timer = setTimeout(() => this.die(`no answer to ${first.what} within ${first.ms / 1000} s`, EngineHung), first.ms);
   }
 }
+
+/// `count` workers from `start()`, all or none: if one cannot start, those that did are ended and its
+/// error is thrown.
+export async function startAll(count, start) {
+  const started = await Promise.allSettled(Array.from({ length: count }, () => start()));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    started.forEach((s) => s.status === 'fulfilled' && s.value.terminate());
+    throw failed.reason;
+  }
+  return started.map((s) => s.value);
+}

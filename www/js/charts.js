@@ -133,7 +133,7 @@ export function drawCurves(canvas, series, { xMax, yMin, yMax, yLabel, width = 3
     ctx.lineWidth = 1.5;
     ctx.setLineDash(s.dashed ? [4, 3] : []);
     ctx.beginPath();
-    s.values.forEach(([vx, vy], i) => (i ? ctx.lineTo(x(vx), y(Math.min(Math.max(vy, lo), hi))) : ctx.moveTo(x(vx), y(vy))));
+    s.values.forEach(([vx, vy], i) => (i ? ctx.lineTo : ctx.moveTo).call(ctx, x(vx), y(Math.min(Math.max(vy, lo), hi))));
     ctx.stroke();
   }
   ctx.setLineDash([]);

@@ -4,12 +4,12 @@ import { Cancelled, errorText, makeToken } from './async.js';
 import { addDownload, cellAt, drawGrid, keyboardCells } from './canvas.js';
 import { agreement, classify, drawTally, readingLabels, tally } from './classifier.js';
 import { $, reveal } from './dom.js';
-import { BACKEND_NAMES, engineCall, timingText } from './engine.js';
+import { engineCall, timingText } from './engine.js';
 import { NEIGHBOURS, neighbours } from './neighbours.js';
 import { job } from './notices.js';
 import { beginRun, freeRun, previews, stepRun } from './runs.js';
 import { classValue, f, fileName, optionsFor } from './state.js';
-import { vocab } from './vocab.js';
+import { backendLabel, vocab } from './vocab.js';
 import { showYours } from './yours.js';
 
 export let compareKey = null; // the settings the compare canvases show
@@ -43,7 +43,7 @@ function stopwatch(family, t0) {
       return;
     }
     time.textContent = `${(ms / 1000).toFixed(2)} s`;
-    rate.textContent = `${(ms / out.n).toFixed(1)} ms per sample · ${out.n} on ${BACKEND_NAMES[backend]}`;
+    rate.textContent = `${(ms / out.n).toFixed(1)} ms per sample · ${out.n} on ${backendLabel(backend)}`;
     rate.title = timingText(out.n, ms, backend);
   };
 }

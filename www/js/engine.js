@@ -6,10 +6,8 @@ import { setNotice } from './notices.js';
 import { DeviceLost, EngineDied, EngineHung } from './channel.js';
 import { EnginePool } from './remote.js';
 import { f } from './state.js';
-import { vocab } from './vocab.js';
+import { backendLabel, vocab } from './vocab.js';
 import { ensureLoaded } from './weights.js';
-
-export const BACKEND_NAMES = { webgpu: 'WebGPU', cpu: 'CPU' };
 
 let settleReady = null;
 /// Settles once the page has started, with the first engine's {backend, adapter, workers}.
@@ -22,7 +20,7 @@ export function settleReadyWith(start) {
 }
 
 export function timingText(n, ms, backend) {
-  return `${n} samples in ${ms.toFixed(0)} ms on ${BACKEND_NAMES[backend]} (${(ms / n).toFixed(1)} ms per sample)`;
+  return `${n} samples in ${ms.toFixed(0)} ms on ${backendLabel(backend)} (${(ms / n).toFixed(1)} ms per sample)`;
 }
 
 const engines = new Map(); // "backend×workers" -> Promise<engine>: one each, shared by the page and the benchmark
@@ -104,7 +102,7 @@ export function engineFor(backend, workers = cpuWorkers) {
 function useEngine(e) {
   engine = e;
   f.backend.value = e.backend;
-  $('#backend').textContent = `backend: ${BACKEND_NAMES[e.backend]} — ${e.adapter}`;
+  $('#backend').textContent = `backend: ${backendLabel(e.backend)} — ${e.adapter}`;
 }
 
 /// Switches to `backend` (the CPU path with `workers` workers, when given); WebGPU falls back to the CPU

@@ -3,7 +3,7 @@
 // and counts each call's work for its time limit (channel.js says when a worker has died, lost its GPU or
 // stopped answering).
 import { wasmFiles } from './build.js';
-import { EngineDied, WorkerChannel } from './channel.js';
+import { EngineDied, WorkerChannel, startAll } from './channel.js';
 import { bindings, vocab } from './vocab.js';
 
 /// The cost of a request's work as the engine counts it, for `n` samples: `{samples, steps, guided,
@@ -51,9 +51,9 @@ class RemoteEngine extends WorkerChannel {
     return this.call('load', { file, bytes });
   }
 
-  /// WebGPU compute dispatches the worker has made so far.
-  dispatches() {
-    return this.call('dispatches');
+  /// What the worker holds and has done so far: `{dispatches, wasmBytes, gpuBytes, gpuBuffers, heapBytes}`.
+  usage() {
+    return this.call('usage');
   }
 
   generate(opts) {
@@ -159,13 +159,7 @@ function joinParts(answers) {
 /// single-image calls go to the first worker. If one worker dies the pool dies with it.
 export class EnginePool {
   static async start(backend, size) {
-    const started = await Promise.allSettled(Array.from({ length: size }, () => RemoteEngine.start(backend)));
-    const failed = started.find((s) => s.status === 'rejected');
-    if (failed) {
-      started.forEach((s) => s.status === 'fulfilled' && s.value.terminate());
-      throw failed.reason;
-    }
-    return new EnginePool(started.map((s) => s.value), backend);
+    return new EnginePool(await startAll(size, () => RemoteEngine.start(backend)), backend);
   }
 
   constructor(members, backend) {
@@ -220,8 +214,12 @@ export class EnginePool {
     return keys[0];
   }
 
-  async dispatches() {
-    return (await Promise.all(this.members.map((m) => m.dispatches()))).reduce((a, b) => a + b, 0);
+  /// Every worker's usage, summed (a JS heap size only where each worker tells it).
+  async usage() {
+    const all = await Promise.all(this.members.map((m) => m.usage()));
+    return Object.fromEntries(
+      Object.keys(all[0]).map((k) => [k, all.some((u) => u[k] === null) ? null : all.reduce((sum, u) => sum + u[k], 0)]),
+    );
   }
 
   async generate(opts) {

@@ -2,11 +2,11 @@
 import { errorText, makeLock, nextTask, track } from './async.js';
 import { cssColor, drawLogBars } from './charts.js';
 import { $, copyText, h } from './dom.js';
-import { BACKEND_NAMES, checkWorkers, cpuWorkers, engine, engineFor, ready } from './engine.js';
+import { checkWorkers, cpuWorkers, engine, engineFor, ready } from './engine.js';
 import { attempt } from './notices.js';
 import { cancelRun } from './runs.js';
 import { f, syncLink } from './state.js';
-import { bindings, datasetOf, vocab } from './vocab.js';
+import { backendLabel, bindings, datasetOf, vocab } from './vocab.js';
 import { ensureLoaded } from './weights.js';
 
 const benchDefaults = () => ({
@@ -54,7 +54,7 @@ function checkBenchOptions(o) {
   };
   if (typeof o !== 'object' || o === null) fail('opts must be an object');
   for (const k of Object.keys(o)) if (!BENCH_KEYS.includes(k)) fail(`unknown option "${k}" (known: ${BENCH_KEYS.join(', ')})`);
-  if ('backend' in o && !(o.backend in BACKEND_NAMES)) fail(`backend must be webgpu or cpu, got ${JSON.stringify(o.backend)}`);
+  if ('backend' in o && !vocab.backends.some((b) => b.name === o.backend)) fail(`backend must be ${vocab.backends.map((b) => b.name).join(' or ')}, got ${JSON.stringify(o.backend)}`);
   if ('dataset' in o && !datasetOf(o.dataset)) fail(`dataset must be one of ${vocab.datasets.map((d) => d.name).join(', ')}, got ${JSON.stringify(o.dataset)}`);
   if ('families' in o && !(Array.isArray(o.families) && o.families.every((x) => vocab.families.includes(x)))) fail(`families must be a list of ${vocab.families.join(', ')}`);
   const n = vocab.ranges.n;
@@ -86,11 +86,11 @@ function runBench(plan, { backend, workers, repeats, dataset }) {
     try {
       await ready;
       cancelRun(); // a diffusion run stepping beside the benchmark would skew it
-      status.textContent = `starting ${BACKEND_NAMES[backend]}…`;
+      status.textContent = `starting ${backendLabel(backend)}…`;
       const e = await engineFor(backend, workers);
       const result = { backend: e.backend, adapter: e.adapter, workers: e.workers, rows: [] };
       for (const item of plan) {
-        status.textContent = `${BACKEND_NAMES[e.backend]}: loading ${item.family}-${dataset}…`;
+        status.textContent = `${backendLabel(e.backend)}: loading ${item.family}-${dataset}…`;
         await ensureLoaded(e, `${item.family}-${dataset}`);
         // scores: false: the GAN row times the generator alone, not the discriminator's score beside it.
         const opts = { family: item.family, dataset, n: item.batch, seed: 0, scores: false, ...item.knobs };
@@ -99,14 +99,14 @@ function runBench(plan, { backend, workers, repeats, dataset }) {
         const gpu = e.backend === 'webgpu';
         let dispatches;
         for (let r = 0; r <= repeats; r++) {
-          status.textContent = `${BACKEND_NAMES[e.backend]}: ${item.family} ${item.config} ×${item.batch}, ${r === 0 ? 'warm-up' : `run ${r} of ${repeats}`}`;
+          status.textContent = `${backendLabel(e.backend)}: ${item.family} ${item.config} ×${item.batch}, ${r === 0 ? 'warm-up' : `run ${r} of ${repeats}`}`;
           times.push(
             await e.lock(async () => {
-              const before = gpu && (await e.wasm.dispatches());
+              const before = gpu && (await e.wasm.usage()).dispatches;
               const t0 = performance.now();
               await e.wasm.generate(opts);
               const ms = performance.now() - t0;
-              if (gpu) dispatches = (await e.wasm.dispatches()) - before;
+              if (gpu) dispatches = (await e.wasm.usage()).dispatches - before;
               return ms;
             }),
           );
@@ -120,7 +120,7 @@ function runBench(plan, { backend, workers, repeats, dataset }) {
         result.rows.push(row);
         addSpeedRow({ ...row, backend: e.backend, adapter: e.adapter, workers: e.workers, dataset });
       }
-      status.textContent = `done: ${result.rows.length} rows on ${BACKEND_NAMES[e.backend]} (${e.adapter})`;
+      status.textContent = `done: ${result.rows.length} rows on ${backendLabel(e.backend)} (${e.adapter})`;
       ownSpeed = { ...result, dataset };
       $('#bench-share-row').hidden = false;
       return result;
@@ -144,7 +144,7 @@ export async function bench(opts = {}) {
 
 function addSpeedRow(row) {
   speedRows.push(row);
-  const where = `${row.shared ? 'shared: ' : ''}${BACKEND_NAMES[row.backend]} (${row.adapter})`;
+  const where = `${row.shared ? 'shared: ' : ''}${backendLabel(row.backend)} (${row.adapter})`;
   const cells = [where, row.dataset, row.family, row.config, String(row.batch), row.msPerSample.toFixed(2), (1000 / row.msPerSample).toFixed(1), row.gflops ? row.gflops.toFixed(1) : '–'];
   $('#speed-table tbody').append(h('tr', { className: row.shared ? 'shared' : '' }, ...cells.map((c) => h('td', { textContent: c }))));
   drawSpeedChart();
@@ -169,7 +169,7 @@ async function shareSpeed() {
 }
 
 export function drawSpeedChart() {
-  const rows = speedRows.map((r) => ({ label: `${r.shared ? 'shared · ' : ''}${r.family} ${r.config} ×${r.batch} · ${BACKEND_NAMES[r.backend]}`, value: r.msPerSample, color: cssColor(`--${r.family}`) }));
+  const rows = speedRows.map((r) => ({ label: `${r.shared ? 'shared · ' : ''}${r.family} ${r.config} ×${r.batch} · ${backendLabel(r.backend)}`, value: r.msPerSample, color: cssColor(`--${r.family}`) }));
   drawLogBars($('#speed-chart'), rows, { width: Math.min(760, $('#view-speed').clientWidth || 720), unit: ' ms' });
 }
 

@@ -4,7 +4,7 @@ import { $, setRange } from './dom.js';
 import { mainPlayer } from './play.js';
 import { sharedSpeed } from './speed.js';
 import { trainLink } from './train.js';
-import { bindings, classNames, vocab } from './vocab.js';
+import { backendOptions, bindings, classNames, vocab } from './vocab.js';
 
 /// The controls take their ranges from the vocabulary; a slider with `data-span` shows only up to that
 /// (a link's larger value still widens it, see setRange).
@@ -19,6 +19,7 @@ export function applyVocabulary() {
     const missing = [...select.options].map((o) => o.value).filter((v) => !names.includes(v));
     if (missing.length) throw new Error(`the page offers ${missing.join(', ')}, which this build of the engine lacks`);
   }
+  f.backend.replaceChildren(...backendOptions());
   setClassOptions();
   form.classList.remove('starting');
 }

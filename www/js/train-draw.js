@@ -47,13 +47,12 @@ export function drawFamily(canvas, { family, picture, data, vocab, size = 240 })
   if (!picture) return;
   if (picture.field) {
     // x̂₀ − x, drawn at half its length: where denoising from timestep t sends each point.
-    const side = vocab.fieldSide;
-    const at = (k) => -extent + ((k + 0.5) * 2 * extent) / side;
+    const grid = vocab.fieldGrid;
     ctx.strokeStyle = 'rgba(90,90,90,0.7)';
     ctx.lineWidth = 1;
     ctx.beginPath();
-    for (let i = 0; i < side * side; i++) {
-      const [x, y] = [at(i % side), -at(Math.floor(i / side))];
+    for (let i = 0; 2 * i < grid.length; i++) {
+      const [x, y] = [grid[2 * i], grid[2 * i + 1]];
       const [dx, dy] = [picture.field[2 * i] / 2, picture.field[2 * i + 1] / 2];
       ctx.moveTo(px(x), py(y));
       ctx.lineTo(px(x + dx), py(y + dy));

@@ -15,7 +15,7 @@ const ops = {
   decodeLink: ({ query }) => bindings.decodeLink(query),
   encodeLink: ({ fields }) => bindings.encodeLink(fields),
   checkSetup: ({ fields }) => bindings.checkSetup(fields),
-  dataPoints: ({ fields, n }) => bindings.dataPoints(fields, n),
+  dataPoints: ({ fields }) => bindings.dataPoints(fields),
   async start({ backend, family, fields }) {
     if (trainer) trainer.free();
     trainer = null;

@@ -8,6 +8,7 @@ import { setNotice } from './notices.js';
 import { syncLink } from './state.js';
 import { familiesOf, familyWorkers, firstWorker } from './train-client.js';
 import { drawData, drawFamily } from './train-draw.js';
+import { backendOptions } from './vocab.js';
 
 const form = $('#train-controls');
 const TICK_MS = 100; // one round of steps per tick; the pictures at most every PICTURE_MS
@@ -38,8 +39,10 @@ function status(text) {
 
 /// The controls from the module's vocabulary: menus, ranges, defaults.
 function buildControls() {
-  form.data.replaceChildren(...tv.shapes.map((s) => new Option(s === 'drawn' ? 'draw your own' : s, s)));
-  form.objective.replaceChildren(...tv.objectives.map((o) => new Option(o === 'nonsaturating' ? 'non-saturating' : o, o)));
+  form.data.replaceChildren(...tv.shapes.map(({ name, label }) => new Option(label, name)));
+  form.objective.replaceChildren(...tv.objectives.map(({ name, label }) => new Option(label, name)));
+  form.backend.replaceChildren(...backendOptions());
+  $('#train-t').value = String(tv.fieldT);
   for (const [name, r] of Object.entries(tv.ranges)) {
     const input = form[name];
     if (!input) continue;
@@ -56,7 +59,7 @@ function showFields() {
   t.max = fields.timesteps;
   if (Number(t.value) > Number(fields.timesteps)) t.value = fields.timesteps;
   $('#train-t-value').textContent = t.value;
-  const drawn = fields.data === 'drawn';
+  const drawn = fields.data === tv.drawn;
   $('#train-clear').hidden = !drawn;
   $('#train-data').classList.toggle('drawable', drawn);
   $('#train-draw-info').textContent = drawn
@@ -70,7 +73,7 @@ async function readControls() {
   const asked = {};
   for (const name of tv.fields) if (form[name] && name !== 'families') asked[name] = form[name].value;
   asked.families = fields.families;
-  if (asked.data === 'drawn') asked.points = pairs(drawing);
+  if (asked.data === tv.drawn) asked.points = pairs(drawing);
   const first = await firstWorker();
   try {
     fields = await first.call('checkSetup', { fields: asked });
@@ -92,25 +95,54 @@ function pairs(flat) {
 }
 
 function withPoints() {
-  return fields.data === 'drawn' ? { ...fields, points: pairs(drawing) } : fields;
+  return fields.data === tv.drawn ? { ...fields, points: pairs(drawing) } : fields;
 }
 
-/// Starts the set-up over: fresh networks in every family's worker, empty curves, step 0.
+/// Starts the set-up over: fresh networks in every family's worker, empty curves, step 0. It holds the
+/// rounds' lock while the workers start, so no round reaches a trainer of the old set-up under the new one.
 async function reset({ play = true } = {}) {
-  const gen = ++generation;
   running = false;
-  step = 0;
-  series = Object.fromEntries(families().map((fam) => [fam, { loss: [], second: [], measures: [], picture: null }]));
-  showFields();
-  const first = await firstWorker();
-  data = await first.call('dataPoints', { fields: withPoints(), n: 600 });
-  drawData($('#train-data'), data, { extent: tv.extent, size: planeSize() });
-  status('starting…');
-  pool = await familyWorkers(families().length);
-  await Promise.all(families().map((family, i) => pool[i].call('start', { backend, family, fields: withPoints() })));
+  const gen = await oneRound(async () => {
+    const g = ++generation;
+    step = 0;
+    series = Object.fromEntries(families().map((fam) => [fam, { loss: [], second: [], measures: [], picture: null }]));
+    showFields();
+    const first = await firstWorker();
+    data = await first.call('dataPoints', { fields: withPoints() });
+    drawData($('#train-data'), data, { extent: tv.extent, size: planeSize() });
+    status('starting…');
+    pool = await familyWorkers(families().length);
+    await Promise.all(families().map((family, i) => pool[i].call('start', { backend, family, fields: withPoints() })));
+    return g;
+  });
   if (gen !== generation) return;
+  enableStepping(true);
   await advance(0, gen);
   if (play) setRunning(true);
+}
+
+let workingBackend = 'cpu'; // the backend of the last set-up that started
+
+/// `reset`, with its failure told: a backend that could not start gives way to the one that last worked.
+async function restart(opts) {
+  try {
+    await reset(opts);
+    workingBackend = backend;
+  } catch (e) {
+    status('');
+    setNotice('train', `Train: ${errorText(e)}`);
+    if (backend !== workingBackend) {
+      backend = workingBackend;
+      form.backend.value = backend;
+      await restart({ play: false });
+    }
+  }
+}
+
+/// Play and one step work once a set-up has started (not while a drawing is too small to train on).
+function enableStepping(on) {
+  $('#train-play').disabled = !on;
+  $('#train-step').disabled = !on;
 }
 
 // One round at a time: a round asks for the curves from where the last one ended.
@@ -148,6 +180,8 @@ async function loop(gen) {
     await rounds(gen);
   } finally {
     looping = false;
+    // A reset while this loop slept: it ended without playing the new set-up, which is asked to play.
+    if (running && gen !== generation) loop(generation);
   }
 }
 
@@ -186,7 +220,6 @@ function setRunning(on, why) {
 }
 
 const LABELS = { gan: 'GAN', vae: 'VAE', diffusion: 'Diffusion' };
-const SECOND = { gan: 'D loss', vae: 'KL' };
 
 /// The planes' side: two to a row on a phone, four on a wide screen.
 function planeSize() {
@@ -197,13 +230,14 @@ function planeSize() {
 /// Every family's plane and loss curve, and the shared measures.
 function draw() {
   const size = planeSize();
-  const drawn = fields.data === 'drawn';
+  const drawn = fields.data === tv.drawn;
   drawData($('#train-data'), drawn ? Float32Array.from(drawing) : data, { extent: tv.extent, size, ...(drawn ? { color: cssColor('--accent') } : {}) });
   for (const fam of families()) {
     const s = series[fam];
     drawFamily($(`#train-${fam}`), { family: fam, picture: s.picture, data, vocab: tv, size });
-    const curves = [{ label: fam === 'gan' ? 'G loss' : 'loss', color: cssColor(`--${fam}`), values: thin(s.loss) }];
-    if (s.second.length) curves.push({ label: SECOND[fam], color: cssColor('--muted'), values: thin(s.second), dashed: true });
+    const [main, second] = tv.lossNames[fam];
+    const curves = [{ label: main, color: cssColor(`--${fam}`), values: thin(s.loss) }];
+    if (second) curves.push({ label: second, color: cssColor('--muted'), values: thin(s.second), dashed: true });
     drawCurves($(`#loss-${fam}`), curves, { xMax: Math.max(step, 1), width: size, height: 120, yLabel: 'loss' });
   }
   const measure = (key, opts) =>
@@ -220,7 +254,7 @@ function draw() {
   for (const id of ['modes', 'highQuality']) $(`#train-${id}`).hidden = !modes;
   if (modes) {
     measure('modes', { yMin: 0, yMax: modes, yLabel: `modes covered (of ${modes})` });
-    measure('highQuality', { yMin: 0, yMax: 1, yLabel: 'high-quality share (within 3σ)' });
+    measure('highQuality', { yMin: 0, yMax: 1, yLabel: `high-quality share (within ${tv.highQualitySigmas}σ)` });
   }
   measure('distance', { yMin: 0, yLabel: 'energy distance to held-out data' });
   $('#train-read').textContent = reading();
@@ -252,7 +286,7 @@ function setUpDrawing() {
   const canvas = $('#train-data');
   let down = false;
   const add = (e) => {
-    if (fields.data !== 'drawn') return;
+    if (fields.data !== tv.drawn) return;
     if (drawing.length / 2 >= tv.maxPoints) {
       setNotice('train', `Train: a drawing holds at most ${tv.maxPoints} points (so it fits in a share link).`);
       return;
@@ -273,7 +307,7 @@ function setUpDrawing() {
   canvas.addEventListener('pointerup', async () => {
     if (!down) return;
     down = false;
-    if (fields.data === 'drawn' && drawing.length / 2 >= tv.minPoints && (await readControls())) reset();
+    if (fields.data === tv.drawn && drawing.length / 2 >= tv.minPoints && (await readControls())) await restart();
   });
   $('#train-clear').addEventListener('click', () => {
     drawing = [];
@@ -309,16 +343,20 @@ async function firstTime() {
   drawing = Array.from(decoded.drawing);
   trainLink = `?${await first.call('encodeLink', { fields: withPoints() })}`;
   syncLink();
+  await reset({ play: false });
+  // Listeners once the first set-up has started: a failed first start attaches none (enterTrain retries).
   form.addEventListener('change', async (e) => {
-    if (e.target.name === 'data' && e.target.value === 'drawn' && drawing.length / 2 < tv.minPoints) {
-      // A drawing starts empty: the set-up changes once it has enough points.
-      fields = { ...fields, data: 'drawn' };
+    if (e.target.name === 'data' && e.target.value === tv.drawn && drawing.length / 2 < tv.minPoints) {
+      // A drawing starts empty: the set-up changes once it has enough points; until then nothing trains.
+      generation++;
       running = false;
+      fields = { ...fields, data: tv.drawn };
+      enableStepping(false);
       showFields();
       status(`draw at least ${tv.minPoints} points on the data panel`);
       return;
     }
-    if (await readControls()) reset();
+    if (await readControls()) await restart();
   });
   form.addEventListener('submit', (e) => e.preventDefault());
   $('#train-t').addEventListener('input', () => {
@@ -328,12 +366,15 @@ async function firstTime() {
   $('#train-play').addEventListener('click', () => setRunning(!running));
   $('#train-step').addEventListener('click', async () => {
     setRunning(false);
-    if (step < total()) await advance(1, generation);
+    try {
+      if (step < total()) await advance(1, generation);
+    } catch (e) {
+      setNotice('train', `Train: ${errorText(e)}`);
+    }
     status(`paused at step ${step.toLocaleString('en')}`);
   });
-  $('#train-reset').addEventListener('click', () => reset({ play: false }));
+  $('#train-reset').addEventListener('click', () => restart({ play: false }));
   setUpDrawing();
-  await reset({ play: false });
 }
 
 /// The Train view's state for the API and tests: the set-up, the step, the curves and the measures.

@@ -11,6 +11,16 @@ export async function loadVocabulary() {
   vocab = bindings.vocabulary();
 }
 
+/// How the page writes a backend's name (`webgpu` → WebGPU).
+export function backendLabel(name) {
+  return vocab.backends.find((b) => b.name === name)?.label ?? name;
+}
+
+/// A backend menu's entries.
+export function backendOptions() {
+  return vocab.backends.map(({ name, label }) => new Option(label, name));
+}
+
 export function datasetOf(name) {
   return vocab.datasets.find((d) => d.name === name);
 }

@@ -9,8 +9,10 @@ const runs = new Map(); // run id -> wasm Run
 let nextRun = 1;
 let queue = Promise.resolve();
 
-// WebGPU compute dispatches so far: the benchmark counts them per model pass (fusion's measure).
+// WebGPU compute dispatches so far (the benchmark counts them per model pass: fusion's measure), and the GPU
+// buffers alive now (the soak watches them stay flat).
 let dispatches = 0;
+const gpuBuffers = new Map(); // live GPUBuffer -> bytes
 if (self.GPUComputePassEncoder) {
   for (const name of ['dispatchWorkgroups', 'dispatchWorkgroupsIndirect']) {
     const original = GPUComputePassEncoder.prototype[name];
@@ -19,6 +21,34 @@ if (self.GPUComputePassEncoder) {
       return original.apply(this, args);
     };
   }
+  const createBuffer = GPUDevice.prototype.createBuffer;
+  GPUDevice.prototype.createBuffer = function (descriptor) {
+    const buffer = createBuffer.call(this, descriptor);
+    gpuBuffers.set(buffer, descriptor.size);
+    return buffer;
+  };
+  const destroy = GPUBuffer.prototype.destroy;
+  GPUBuffer.prototype.destroy = function () {
+    gpuBuffers.delete(this);
+    return destroy.call(this);
+  };
+}
+let wasmMemory = null; // the instance's linear memory
+
+/// What this worker holds now: `{dispatches, wasmBytes, gpuBytes, gpuBuffers, heapBytes}` (the JS heap
+/// after a collection where the browser exposes `gc`, as the soak's Chromium does; null where the browser
+/// does not tell).
+function usage() {
+  self.gc?.();
+  let gpuBytes = 0;
+  for (const size of gpuBuffers.values()) gpuBytes += size;
+  return {
+    dispatches,
+    wasmBytes: wasmMemory ? wasmMemory.buffer.byteLength : 0,
+    gpuBytes,
+    gpuBuffers: gpuBuffers.size,
+    heapBytes: self.performance?.memory?.usedJSHeapSize ?? null,
+  };
 }
 
 // The GPU device the engine asked for: its loss (`device.lost`, never the words of an error) is told to the
@@ -54,12 +84,12 @@ function run(id) {
 const ops = {
   async start({ glue, wasm, backend }) {
     const bindings = await import(glue);
-    await bindings.default({ module_or_path: wasm });
+    wasmMemory = (await bindings.default({ module_or_path: wasm })).memory;
     engine = await bindings.Engine.create(backend);
     return { backend: engine.backend };
   },
   load: ({ file, bytes }) => engine.loadModel(file, bytes),
-  dispatches: () => dispatches,
+  usage,
   flops: ({ opts }) => engine.flops(opts),
   generate: ({ opts }) => engine.generate(opts),
   decode: ({ opts }) => engine.decode(opts),

@@ -1,7 +1,7 @@
 //! What the binding hands back to the page: plain objects (never `Map`s) with typed arrays for pixels and
 //! codes.
 
-use super::js_err;
+use super::{js_err, to_js};
 use crate::data::SIDE;
 use crate::image::to_bytes;
 use crate::link;
@@ -10,14 +10,6 @@ use burn::tensor::Tensor;
 use js_sys::{Float32Array, Uint8Array, Uint8ClampedArray, Uint32Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
-
-/// A plain JavaScript object (never a `Map`) of `value`; absent options become `null`.
-pub(super) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    let serializer = serde_wasm_bindgen::Serializer::new()
-        .serialize_maps_as_objects(true)
-        .serialize_missing_as_null(true);
-    value.serialize(&serializer).map_err(js_err)
-}
 
 /// Reads a tensor back to the host without blocking the page.
 async fn read<const D: usize>(x: Tensor<D>) -> Result<Vec<f32>, JsError> {
