@@ -123,7 +123,8 @@ export async function deployTests() {
     assert(!same(pixelsA, pixelsB), "B's weights draw other pixels");
     // B's worker installs beside the page and takes over: only B's files are kept.
     let names = [];
-    for (let t = 0; t < 300 && !(names.length === 1 && names[0].endsWith(idB)); t++) {
+    // Up to 90 s: B's worker fetches and checks every file of B before it takes over (two wasm modules now).
+    for (let t = 0; t < 900 && !(names.length === 1 && names[0].endsWith(idB)); t++) {
       await p.waitForTimeout(100);
       names = await cacheNames(p);
     }
