@@ -128,7 +128,12 @@ export async function deployTests() {
       await p.waitForTimeout(100);
       names = await cacheNames(p);
     }
-    assert(names.length === 1 && names[0].endsWith(idB), `caches after the deploy: ${names}`);
+    // On failure, say where B's worker stands (installing, waiting or active) to tell a slow take-over from a failed install.
+    const workers = names.length === 1 && names[0].endsWith(idB) ? '' : await p.evaluate(async () => {
+      const r = await navigator.serviceWorker.getRegistration();
+      return ['installing', 'waiting', 'active'].map((k) => `${k}: ${r?.[k] ? `${r[k].scriptURL.split('/').pop()} ${r[k].state}` : '-'}`).join(', ');
+    });
+    assert(names.length === 1 && names[0].endsWith(idB), `caches after the deploy: ${names} (workers: ${workers})`);
     // B's pixels are what B draws in a browser that never saw A.
     const fresh = await launch(false, { serviceWorkers: 'block' });
     const q = await fresh.visit('?view=play&family=vae&n=2', server.url);
