@@ -183,6 +183,15 @@ pub fn normal<const D: usize>(rng: &mut Rng, dims: [usize; D], device: &Device) 
     Tensor::from_data(TensorData::new(rng.normals(n), dims), device)
 }
 
+/// A tensor's values, read back without blocking (WebGPU in a browser can only read asynchronously).
+pub async fn read<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, String> {
+    t.into_data_async()
+        .await
+        .map_err(|e| format!("reading back from the device failed: {e:?}"))?
+        .try_to_vec::<f32>()
+        .map_err(|e| format!("{e:?}"))
+}
+
 /// Standard normal noise `[rngs.len(), …]`: row i from generator i.
 pub fn normal_rows<const D: usize>(
     rngs: &mut [Rng],

@@ -5,7 +5,7 @@ use super::data::Point;
 use super::models::{Denoiser, Mlp, TIME_EMBED, ToyConfig, ToyVae, time_embedding};
 use super::sampler::Sampler;
 use super::setup::{Objective, Setup};
-use crate::models::Family;
+use crate::models::{Family, normal, read};
 use crate::rng::Rng;
 use burn::module::{Module, ModuleMapper, Param};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
@@ -19,15 +19,6 @@ pub fn tensor(points: &[Point], device: &Device) -> Tensor<2> {
     Tensor::from_data(TensorData::new(flat, [points.len(), 2]), device)
 }
 
-/// A tensor's values, read back without blocking (WebGPU in a browser can only read asynchronously).
-pub async fn read<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, String> {
-    t.into_data_async()
-        .await
-        .map_err(|e| format!("reading back from the device failed: {e:?}"))?
-        .try_to_vec::<f32>()
-        .map_err(|e| format!("{e:?}"))
-}
-
 /// A `[B, 2]` tensor as points.
 pub async fn points(t: Tensor<2>) -> Result<Vec<Point>, String> {
     Ok(read(t)
@@ -35,10 +26,6 @@ pub async fn points(t: Tensor<2>) -> Result<Vec<Point>, String> {
         .chunks_exact(2)
         .map(|c| [c[0], c[1]])
         .collect())
-}
-
-pub(super) fn normal(rng: &mut Rng, rows: usize, device: &Device) -> Tensor<2> {
-    Tensor::from_data(TensorData::new(rng.normals(rows * 2), [rows, 2]), device)
 }
 
 /// The cosine schedule (Nichol & Dhariwal 2021): ᾱ at t = 0…T (ᾱ₀ = 1), each β capped at 0.999.
@@ -221,14 +208,14 @@ impl Learner {
                         0 => tensor(batch, device),
                         _ => tensor(&more(rng), device),
                     };
-                    let fake = generator.forward(normal(rng, n, device)).detach();
+                    let fake = generator.forward(normal(rng, [n, 2], device)).detach();
                     let loss = real_loss(discriminator.forward(real))
                         + fake_loss(discriminator.forward(fake));
                     let grads = GradientsParams::from_grads(loss.backward(), discriminator);
                     *discriminator = opt_d.step(lr, discriminator.clone(), grads);
                     loss_d = Some(loss.detach());
                 }
-                let logits = discriminator.forward(generator.forward(normal(rng, n, device)));
+                let logits = discriminator.forward(generator.forward(normal(rng, [n, 2], device)));
                 let loss_g = match setup.objective {
                     Objective::NonSaturating => real_loss(logits),
                     Objective::Minimax => fake_loss(logits).neg(),
@@ -243,7 +230,7 @@ impl Learner {
             Learner::Vae { vae, opt } => {
                 let x = tensor(batch, device);
                 let q = vae.encode(x.clone());
-                let z = q.sample(normal(rng, n, device));
+                let z = q.sample(normal(rng, [n, 2], device));
                 let p = vae.decode(z);
                 // −log N(x; μ, σ²) summed over the two coordinates, and KL(q ‖ N(0, I)).
                 let ln_2pi = (2.0 * std::f32::consts::PI).ln() as f64;

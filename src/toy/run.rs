@@ -2,10 +2,10 @@
 //! over training time and the pictures the page draws of it.
 
 use super::data::{EXTENT, Mode, Point};
-use super::families::{Learner, LossTensors, Losses, points, read};
+use super::families::{Learner, LossTensors, Losses, points};
 use super::metrics::{Coverage, Reference, coverage};
 use super::setup::Setup;
-use crate::models::Family;
+use crate::models::{Family, read};
 use crate::rng::Rng;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;

@@ -2,8 +2,9 @@
 //! the VAE's decoded latent grid, the diffusion model's DDIM paths and direction field.
 
 use super::data::{EXTENT, Point};
-use super::families::{normal, tensor, time_tensor};
+use super::families::{tensor, time_tensor};
 use super::models::{Denoiser, LATENT, Mlp, ToyVae};
+use crate::models::normal;
 use crate::rng::Rng;
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor};
@@ -33,7 +34,7 @@ impl Sampler {
             Sampler::Vae(vae) => {
                 let n = noise.dims()[0];
                 let device = noise.device();
-                vae.decode(noise).sample(normal(rng, n, &device))
+                vae.decode(noise).sample(normal(rng, [n, 2], &device))
             }
             Sampler::Diffusion {
                 denoiser,
@@ -47,14 +48,19 @@ impl Sampler {
     /// The diffusion model's DDIM (η = 0) path from `noise`: [`SAMPLE_STEPS`] + 1 point sets, noise
     /// first (diffusion only).
     pub fn trajectory(&self, noise: Tensor<2>) -> Option<Vec<Tensor<2>>> {
-        let Sampler::Diffusion {
-            denoiser,
-            alpha_bars,
-        } = self
-        else {
-            return None;
-        };
+        let (denoiser, alpha_bars) = self.diffusion()?;
         Some(ddim_path(denoiser, alpha_bars, noise))
+    }
+
+    /// The diffusion model's denoiser and schedule (diffusion only).
+    fn diffusion(&self) -> Option<(&Denoiser, &[f32])> {
+        match self {
+            Sampler::Diffusion {
+                denoiser,
+                alpha_bars,
+            } => Some((denoiser, alpha_bars)),
+            _ => None,
+        }
     }
 
     /// The discriminator's belief that each point is real, D(x) ∈ (0, 1) (GAN only).
@@ -74,13 +80,7 @@ impl Sampler {
 
     /// Where one denoising step at timestep `t` moves each point: x̂₀ − x (diffusion only).
     pub fn field(&self, at: &[Point], t: usize, device: &Device) -> Option<Tensor<2>> {
-        let Sampler::Diffusion {
-            denoiser,
-            alpha_bars,
-        } = self
-        else {
-            return None;
-        };
+        let (denoiser, alpha_bars) = self.diffusion()?;
         let t = t.clamp(1, alpha_bars.len() - 1);
         let x = tensor(at, device);
         Some(predict_x0(denoiser, alpha_bars, x.clone(), t) - x)

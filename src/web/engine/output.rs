@@ -13,11 +13,7 @@ use wasm_bindgen::prelude::*;
 
 /// Reads a tensor back to the host without blocking the page.
 async fn read<const D: usize>(x: Tensor<D>) -> Result<Vec<f32>, JsError> {
-    x.into_data_async()
-        .await
-        .map_err(|e| js_err(format!("{e:?}")))?
-        .try_to_vec::<f32>()
-        .map_err(|e| js_err(format!("{e:?}")))
+    crate::models::read(x).await.map_err(js_err)
 }
 
 /// `[n, 1, 28, 28]` images in [0, 1] as n·28·28 gray bytes.
