@@ -123,8 +123,11 @@ export async function deployTests() {
     assert(!same(pixelsA, pixelsB), "B's weights draw other pixels");
     // B's worker installs beside the page and takes over: only B's files are kept.
     let names = [];
-    // Up to 90 s: B's worker fetches and checks every file of B before it takes over (two wasm modules now).
-    for (let t = 0; t < 900 && !(names.length === 1 && names[0].endsWith(idB)); t++) {
+    // B's worker fetches and checks every file of B, then skips waiting; Chromium still lets the old worker
+    // finish the events it has in flight first, for at most 5 minutes (its "lame duck" limit). So: up to
+    // 5.5 minutes, and a worker still waiting after that never takes over.
+    const waited = Date.now();
+    for (let t = 0; t < 3300 && !(names.length === 1 && names[0].endsWith(idB)); t++) {
       await p.waitForTimeout(100);
       names = await cacheNames(p);
     }
@@ -134,6 +137,7 @@ export async function deployTests() {
       return ['installing', 'waiting', 'active'].map((k) => `${k}: ${r?.[k] ? `${r[k].scriptURL.split('/').pop()} ${r[k].state}` : '-'}`).join(', ');
     });
     assert(names.length === 1 && names[0].endsWith(idB), `caches after the deploy: ${names} (workers: ${workers})`);
+    console.log(`     B's worker took over ${((Date.now() - waited) / 1000).toFixed(1)} s after the second reload`);
     // B's pixels are what B draws in a browser that never saw A.
     const fresh = await launch(false, { serviceWorkers: 'block' });
     const q = await fresh.visit('?view=play&family=vae&n=2', server.url);
