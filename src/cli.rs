@@ -25,7 +25,7 @@ const USAGE: &str = "usage:
       models/atlas-<dataset>.bin (+ .features.bin): 200 training images per class to find a sample's nearest among
   trilemma train <gan|vae|diffusion|classifier> --dataset <mnist|fashion> [--steps N] [--batch B] [--seed S] [--resume | --from FILE]
       --resume: continue the checkpoint in ~/.cache/trilemma/checkpoints; --from: continue a shipped model
-      file (e.g. models/diffusion-mnist.bpk: its weights and step count, the optimizer restarted; diffusion)
+      file (e.g. models/diffusion-mnist.bpk: its weights and step count, the optimizer restarted; VAE and diffusion)
   trilemma sample <gan|vae|diffusion> --dataset <mnist|fashion> [--weights FILE] [--out FILE.png]
       [--n 16] [--seed 0] [--class 0-9|none] [--truncation 1.0] [--temperature 1.0]
       [--sampler ddim|dpmpp|ddpm] [--steps 50] [--eta 0] [--guidance 1]

@@ -2,7 +2,7 @@
 //! augmentation: the 9,000 MNIST training digits are few), Adam with lr 1e-3, dropped ten-fold for the last
 //! quarter of the steps. No label dropout: every example keeps its class.
 
-use super::{Batch, Trainer, load_module, save_module, scalar};
+use super::{Batch, Trainer, last_quarter_drop, load_module, save_module, scalar};
 use crate::data::{CLASSES, Dataset, DatasetKind, SIDE};
 use crate::models::Model;
 use crate::models::classifier::{Classifier, ClassifierConfig, predict};
@@ -82,11 +82,7 @@ impl Trainer for ClassifierTrainer {
             .equal(targets)
             .float()
             .mean();
-        let lr = if step * 4 >= self.total_steps * 3 {
-            LR / 10.0
-        } else {
-            LR
-        };
+        let lr = last_quarter_drop(LR, step, self.total_steps);
         let grads = GradientsParams::from_grads(loss.backward(), &self.classifier);
         self.classifier = self.opt.step(lr, self.classifier.clone(), grads);
         vec![scalar(loss.detach()), scalar(accuracy)]
