@@ -99,7 +99,7 @@ trait Trainer {
 fn trainer(opts: &TrainOptions, device: &Device) -> Box<dyn Trainer> {
     match opts.kind {
         Kind::Family(Family::Gan) => Box::new(gan::GanTrainer::new(device)),
-        Kind::Family(Family::Vae) => Box::new(vae::VaeTrainer::new(opts.steps, device)),
+        Kind::Family(Family::Vae) => Box::new(vae::VaeTrainer::new(device)),
         Kind::Family(Family::Diffusion) => Box::new(diffusion::DiffusionTrainer::new(device)),
         Kind::Classifier => Box::new(classifier::ClassifierTrainer::new(opts.steps, device)),
     }

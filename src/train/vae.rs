@@ -1,8 +1,7 @@
 //! VAE training: negative ELBO per image = Bernoulli reconstruction loss (binary cross-entropy summed over
-//! the 784 pixels) + KL(q(z | x, c) ‖ N(0, I)); Adam, lr 1e-3 dropped ten-fold for the last quarter of the
-//! steps; EMA (0.999, warmed up) of the weights for sampling.
+//! the 784 pixels) + KL(q(z | x, c) ‖ N(0, I)); Adam, lr 1e-3.
 
-use super::{Batch, Trainer, ema, last_quarter_drop, load_module, save_module, scalar};
+use super::{Batch, Trainer, load_module, save_module, scalar};
 use crate::models::Model;
 use crate::models::class_tokens;
 use crate::models::normal;
@@ -15,27 +14,21 @@ use burn::tensor::activation::softplus;
 use std::path::Path;
 
 const LR: f64 = 1e-3;
-const EMA_DECAY: f64 = 0.999;
 
 pub struct VaeTrainer {
     config: VaeConfig,
     vae: Vae,
-    ema: Vae,
     opt: ModuleOptimizer,
-    total_steps: u64,
     device: Device,
 }
 
 impl VaeTrainer {
-    pub fn new(total_steps: u64, device: &Device) -> Self {
+    pub fn new(device: &Device) -> Self {
         let config = VaeConfig::new();
-        let vae = config.init(device);
         Self {
-            ema: vae.valid(),
-            vae,
+            vae: config.init(device),
             config,
             opt: AdamConfig::new().init(),
-            total_steps,
             device: device.clone(),
         }
     }
@@ -46,7 +39,7 @@ impl Trainer for VaeTrainer {
         &["neg_elbo", "recon", "kl"]
     }
 
-    fn step(&mut self, step: u64, batch: Batch, rng: &mut Rng) -> Vec<f64> {
+    fn step(&mut self, _step: u64, batch: Batch, rng: &mut Rng) -> Vec<f64> {
         let n = batch.classes.len();
         let classes = class_tokens(&batch.classes, &self.device);
         let x = batch.images;
@@ -62,9 +55,7 @@ impl Trainer for VaeTrainer {
             / n as f64;
         let loss = recon.clone() + kl.clone();
         let grads = GradientsParams::from_grads(loss.backward(), &self.vae);
-        let lr = last_quarter_drop(LR, step, self.total_steps);
-        self.vae = self.opt.step(lr, self.vae.clone(), grads);
-        self.ema = ema::update(self.ema.clone(), &self.vae, ema::decay(EMA_DECAY, step));
+        self.vae = self.opt.step(LR, self.vae.clone(), grads);
         vec![
             scalar(loss.detach()),
             scalar(recon.detach()),
@@ -73,7 +64,7 @@ impl Trainer for VaeTrainer {
     }
 
     fn shipped(&self) -> Model {
-        Model::Vae(self.ema.valid())
+        Model::Vae(self.vae.valid())
     }
 
     fn config_json(&self) -> String {
@@ -81,13 +72,11 @@ impl Trainer for VaeTrainer {
     }
 
     fn save(&self, dir: &Path) -> Result<(), String> {
-        save_module(&self.vae, dir, "vae")?;
-        save_module(&self.ema, dir, "ema")
+        save_module(&self.vae, dir, "vae")
     }
 
     fn load(mut self: Box<Self>, dir: &Path) -> Result<Box<dyn Trainer>, String> {
         self.vae = load_module(self.vae, dir, "vae")?;
-        self.ema = load_module(self.ema, dir, "ema")?;
         Ok(self)
     }
 
@@ -96,8 +85,6 @@ impl Trainer for VaeTrainer {
             return Err("--from: not a VAE".into());
         };
         self.vae = vae.to_device(&self.device).train();
-        // The average restarts from the shipped average; `valid` keeps the ids it is matched by.
-        self.ema = self.vae.valid();
         Ok(self)
     }
 }
