@@ -52,6 +52,19 @@ pub fn hostile_text() -> impl Strategy<Value = String> {
     prop::collection::vec(c, 0..24).prop_map(String::from_iter)
 }
 
+/// `good` with a few characters (`edits` of them) each replaced by any character: text that is almost right.
+pub fn edited(good: String, edits: std::ops::Range<usize>) -> impl Strategy<Value = String> {
+    let edit = (any::<prop::sample::Index>(), any::<char>());
+    prop::collection::vec(edit, edits).prop_map(move |edits| {
+        let mut text: Vec<char> = good.chars().collect();
+        for (at, c) in edits {
+            let at = at.index(text.len());
+            text[at] = c;
+        }
+        String::from_iter(text)
+    })
+}
+
 /// A value as the page or a link hands it over: numbers anywhere (NaN, ±∞, huge, fractions, the edges of
 /// the knobs' ranges) or text (names, numbers as text, hostile text).
 pub fn scalar() -> impl Strategy<Value = Scalar> {

@@ -267,16 +267,11 @@ fn every_state_survives_its_link_and_its_page_object() {
 #[test]
 fn any_speed_result_text_is_refused_or_reads_back() {
     let good = "webgpu|1|mnist|NVIDIA GeForce RTX 3080|gan~one pass~64~0.05|vae~x~1~2";
-    let edit = (any::<prop::sample::Index>(), any::<char>());
-    let mangled = prop::collection::vec(edit, 1..4).prop_map(move |edits| {
-        let mut text: Vec<char> = good.chars().collect();
-        for (at, c) in edits {
-            let at = at.index(text.len());
-            text[at] = c;
-        }
-        String::from_iter(text)
-    });
-    let text = prop_oneof![mangled, fuzz::hostile_text(), any::<String>()];
+    let text = prop_oneof![
+        fuzz::edited(good.into(), 1..4),
+        fuzz::hostile_text(),
+        any::<String>()
+    ];
     fuzz::check("speed result", 100_000, text, |text| {
         match SpeedResult::parse(&text) {
             Ok(r) => prop_assert_eq!(SpeedResult::parse(&r.to_text()), Ok(r)),
