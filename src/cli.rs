@@ -23,9 +23,10 @@ const USAGE: &str = "usage:
       models/test-<dataset>.features.bin: the classifier's features of them, and
       models/reference-<dataset>.features.bin: those of 1,000 test images, for precision and recall, and
       models/atlas-<dataset>.bin (+ .features.bin): 200 training images per class to find a sample's nearest among
-  trilemma train <gan|vae|diffusion|classifier> --dataset <mnist|fashion> [--steps N] [--batch B] [--seed S] [--resume | --from FILE]
+  trilemma train <gan|vae|diffusion|classifier> --dataset <mnist|fashion> [--steps N] [--batch B] [--seed S] [--resume | --from FILE] [--min-snr G]
       --resume: continue the checkpoint in ~/.cache/trilemma/checkpoints; --from: continue a shipped model
       file (e.g. models/diffusion-mnist.bpk: its weights and step count, the optimizer restarted; VAE and diffusion)
+      --min-snr: weight each diffusion timestep's loss by min(SNR, G)/SNR (Min-SNR-γ, Hang et al. 2023; 0.5–20)
   trilemma sample <gan|vae|diffusion> --dataset <mnist|fashion> [--weights FILE] [--out FILE.png]
       [--n 16] [--seed 0] [--class 0-9|none] [--truncation 1.0] [--temperature 1.0]
       [--sampler ddim|dpmpp|ddpm] [--steps 50] [--eta 0] [--guidance 1]
@@ -81,10 +82,15 @@ impl Args {
     }
 
     fn get<T: std::str::FromStr>(&self, key: &str, default: T) -> Result<T, String> {
-        match self.named.get(key) {
-            None => Ok(default),
-            Some(v) => v.parse().map_err(|_| format!("--{key}: can't read `{v}`")),
-        }
+        self.optional(key).map(|v| v.unwrap_or(default))
+    }
+
+    /// `--key`'s value if it was given.
+    fn optional<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>, String> {
+        self.named
+            .get(key)
+            .map(|v| v.parse().map_err(|_| format!("--{key}: can't read `{v}`")))
+            .transpose()
     }
 
     /// The model named after the command, read by `parse`, and `--dataset`.
@@ -200,7 +206,7 @@ fn run(args: &[String]) -> Result<(), String> {
             let a = Args::parse(
                 args,
                 &["resume"],
-                &["dataset", "steps", "batch", "seed", "from"],
+                &["dataset", "steps", "batch", "seed", "from", "min-snr"],
             )?;
             let (kind, dataset) = a.kind_and_dataset()?;
             let opts = TrainOptions {
@@ -211,6 +217,7 @@ fn run(args: &[String]) -> Result<(), String> {
                 seed: a.get("seed", 1)?,
                 resume: a.named.contains_key("resume"),
                 from: a.named.get("from").map(PathBuf::from),
+                min_snr: a.optional("min-snr")?,
                 out_dir: PathBuf::from("models"),
                 checkpoint_dir: train::default_checkpoint_dir(),
             };

@@ -111,6 +111,32 @@ fn bad_arguments_and_bad_weight_files_fail_clearly() {
             &["train", "gan", "--dataset", "mnist", "--batch", "0"],
             "--batch",
         ),
+        (
+            &["train", "vae", "--dataset", "mnist", "--min-snr", "5"],
+            "--min-snr weights the diffusion loss; vae has none",
+        ),
+        (
+            &[
+                "train",
+                "diffusion",
+                "--dataset",
+                "mnist",
+                "--min-snr",
+                "NaN",
+            ],
+            "--min-snr must be 0.5–20",
+        ),
+        (
+            &[
+                "train",
+                "diffusion",
+                "--dataset",
+                "mnist",
+                "--min-snr",
+                "five",
+            ],
+            "--min-snr: can't read `five`",
+        ),
         (&["eval", "--diffusion-n", "10"], "at least 64"),
         (&["eval", "--rows", "gan,flow"], "unknown row \"flow\""),
         (&["eval", "--dpmpp-n", "10"], "at least 64"),

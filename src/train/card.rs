@@ -65,7 +65,7 @@ pub fn write(
     );
     let _ = writeln!(
         md,
-        "## Reproduce\n\n```sh\n./x data\ncargo run --release -- train {} --dataset {} --steps {} --batch {} --seed {}{}\n```",
+        "## Reproduce\n\n```sh\n./x data\ncargo run --release -- train {} --dataset {} --steps {} --batch {} --seed {}{}{}\n```",
         opts.kind,
         opts.dataset,
         opts.steps,
@@ -74,6 +74,9 @@ pub fn write(
         opts.from
             .as_ref()
             .map(|f| format!(" --from {}", f.display()))
+            .unwrap_or_default(),
+        opts.min_snr
+            .map(|g| format!(" --min-snr {g}"))
             .unwrap_or_default()
     );
     let path = opts.out_dir.join(format!("{name}.md"));

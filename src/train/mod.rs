@@ -37,6 +37,9 @@ pub struct TrainOptions {
     /// A shipped model file to continue from (its weights and step count; the optimizer starts afresh):
     /// progress that outlives the checkpoints, which stay on one machine.
     pub from: Option<PathBuf>,
+    /// Min-SNR-γ weighting of the diffusion loss (Hang et al. 2023): each example's error weighted by
+    /// min(SNR(t), γ)/SNR(t), so the many easy low-noise timesteps pull less; `None`: the plain L2 of Ho et al.
+    pub min_snr: Option<f64>,
     /// Where the shipped model, its card, loss log and plot go.
     pub out_dir: PathBuf,
     /// Where checkpoints go.
@@ -100,7 +103,9 @@ fn trainer(opts: &TrainOptions, device: &Device) -> Box<dyn Trainer> {
     match opts.kind {
         Kind::Family(Family::Gan) => Box::new(gan::GanTrainer::new(device)),
         Kind::Family(Family::Vae) => Box::new(vae::VaeTrainer::new(device)),
-        Kind::Family(Family::Diffusion) => Box::new(diffusion::DiffusionTrainer::new(device)),
+        Kind::Family(Family::Diffusion) => {
+            Box::new(diffusion::DiffusionTrainer::new(opts.min_snr, device))
+        }
         Kind::Classifier => Box::new(classifier::ClassifierTrainer::new(opts.steps, device)),
     }
 }
@@ -118,12 +123,28 @@ struct State {
     seed: u64,
     batch: usize,
     wall_seconds: f64,
+    /// Absent in checkpoints from before the option: those were trained without it.
+    #[serde(default)]
+    min_snr: Option<f64>,
 }
 
 /// Runs (or resumes) a training run to `opts.steps`.
 pub fn train(opts: &TrainOptions) -> Result<(), String> {
     if opts.batch == 0 || opts.batch > 1024 {
         return Err(format!("--batch must be 1–1024, got {}", opts.batch));
+    }
+    if let Some(gamma) = opts.min_snr {
+        if opts.kind != Kind::Family(Family::Diffusion) {
+            return Err(format!(
+                "--min-snr weights the diffusion loss; {} has none",
+                opts.kind
+            ));
+        }
+        if !(0.5..=20.0).contains(&gamma) {
+            return Err(format!(
+                "--min-snr must be 0.5–20 (the paper's choice: 5), got {gamma}"
+            ));
+        }
     }
     let data = Dataset::load(opts.dataset).map_err(|e| e.to_string())?;
     let split = data.split();
@@ -144,10 +165,13 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
             .and_then(|s| {
                 serde_json::from_str(&s).map_err(|e| format!("--resume: bad state.json: {e}"))
             })?;
-        if state.seed != opts.seed || state.batch != opts.batch {
+        if state.seed != opts.seed || state.batch != opts.batch || state.min_snr != opts.min_snr {
+            let weighting = state.min_snr.map(|g| format!(" --min-snr {g}"));
             return Err(format!(
-                "--resume: the checkpoint was trained with --seed {} --batch {}; pass the same",
-                state.seed, state.batch
+                "--resume: the checkpoint was trained with --seed {} --batch {}{}; pass the same",
+                state.seed,
+                state.batch,
+                weighting.unwrap_or_default()
             ));
         }
         model = model.load(&ckpt)?;
@@ -212,6 +236,7 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
                     seed: opts.seed,
                     batch: opts.batch,
                     wall_seconds: elapsed,
+                    min_snr: opts.min_snr,
                 },
             )?;
             last_save = Instant::now();
