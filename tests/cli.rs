@@ -112,6 +112,18 @@ fn bad_arguments_and_bad_weight_files_fail_clearly() {
             "--batch",
         ),
         (
+            &[
+                "train",
+                "vae",
+                "--dataset",
+                "mnist",
+                "--resume",
+                "--from",
+                vae_mnist,
+            ],
+            "--resume continues a checkpoint, --from a shipped file",
+        ),
+        (
             &["train", "vae", "--dataset", "mnist", "--min-snr", "5"],
             "--min-snr weights the diffusion loss; vae has none",
         ),

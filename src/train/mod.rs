@@ -133,6 +133,11 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
     if opts.batch == 0 || opts.batch > 1024 {
         return Err(format!("--batch must be 1–1024, got {}", opts.batch));
     }
+    if opts.resume && opts.from.is_some() {
+        return Err(
+            "--resume continues a checkpoint, --from a shipped file: pass one of them".into(),
+        );
+    }
     if let Some(gamma) = opts.min_snr {
         if opts.kind != Kind::Family(Family::Diffusion) {
             return Err(format!(
@@ -154,11 +159,6 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
     let log_path = opts.out_dir.join(format!("{}.loss.csv", opts.name()));
     let mut model = trainer(opts, &device);
     let (mut step, mut wall) = (0, 0.0);
-    if opts.resume && opts.from.is_some() {
-        return Err(
-            "--resume continues a checkpoint, --from a shipped file: pass one of them".into(),
-        );
-    }
     if opts.resume {
         let state: State = std::fs::read_to_string(ckpt.join("state.json"))
             .map_err(|e| format!("--resume: no checkpoint in {} ({e})", ckpt.display()))
