@@ -112,7 +112,7 @@ async function neighboursApi(opts = {}) {
 
 /// What the engine holds now, for the soak benchmark: its workers' wasm memory, live GPU buffers, JS heap
 /// and WebGPU dispatches so far, and the page's own JS heap (heaps after a collection where the browser
-/// exposes \`gc\`; null where it does not tell).
+/// exposes `gc`; null where it does not tell).
 async function usage() {
   await ready;
   const e = engine;
