@@ -210,13 +210,8 @@ impl Run {
         match sampler.trajectory(self.noise()) {
             Some(frames) => {
                 // One read for the whole path: on WebGPU every read waits for the queue.
-                let len = frames.len();
-                let flat = read(Tensor::cat(frames, 0)).await?;
-                let path: Vec<Vec<Point>> = flat
-                    .chunks(2 * SAMPLES)
-                    .map(|frame| frame.chunks(2).map(|p| [p[0], p[1]]).collect())
-                    .collect();
-                debug_assert_eq!(path.len(), len);
+                let all = points(Tensor::cat(frames, 0)).await?;
+                let path: Vec<&[Point]> = all.chunks(SAMPLES).collect();
                 picture.samples = path
                     .last()
                     .expect("a path has its noise")
@@ -239,6 +234,7 @@ mod tests {
     use super::*;
     use crate::knob::Knob;
     use crate::toy::block_on;
+    use crate::toy::sampler::SAMPLE_STEPS;
     use crate::toy::setup::TrainSteps;
 
     fn run(family: Family, setup: &Setup) -> Run {
@@ -295,7 +291,15 @@ mod tests {
                 p.field.map(|f| f.len()),
                 diffusion.then_some(2 * FIELD_SIDE * FIELD_SIDE)
             );
-            assert_eq!(p.paths.map(|p| p.len()), diffusion.then_some(PATHS));
+            assert_eq!(
+                p.paths.as_ref().map(|p| p.len()),
+                diffusion.then_some(PATHS)
+            );
+            // Each path runs from its noise to its sample: a point a frame, ending where the sample is.
+            for (k, path) in p.paths.iter().flatten().enumerate() {
+                assert_eq!(path.len(), 2 * (SAMPLE_STEPS + 1));
+                assert_eq!(path[path.len() - 2..], p.samples[2 * k..2 * k + 2]);
+            }
         }
         let other = Setup {
             seed: Knob::from_text("1").unwrap(),
