@@ -276,3 +276,75 @@ fn checksums_lists_the_model_files_that_load_under_their_names() {
     );
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn a_continued_run_names_its_origin_on_the_card_after_a_resume_and_keeps_the_runs_record() {
+    let dir = std::env::temp_dir().join(format!("trilemma-continue-{}", std::process::id()));
+    let models = dir.join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let bytes = std::fs::read(shipped.join("vae-mnist.bpk")).unwrap();
+    std::fs::write(models.join("vae-mnist.bpk"), &bytes).unwrap();
+    let mut list = Checksums::default();
+    list.record("vae-mnist.bpk", &bytes);
+    list.write(&models).unwrap();
+    let train = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_trilemma"))
+            .args([
+                "train",
+                "vae",
+                "--dataset",
+                "mnist",
+                "--batch",
+                "4",
+                "--seed",
+                "3",
+            ])
+            .args(extra)
+            .env("TRILEMMA_CHECKPOINTS", dir.join("checkpoints"))
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let step: u64 = 4000; // the shipped vae-mnist's
+    train(&[
+        "--from",
+        "models/vae-mnist.bpk",
+        "--steps",
+        &(step + 2).to_string(),
+    ]);
+    let card = models.join("vae-mnist.md");
+    let runs = "## Runs\n\n| run | steps |\n|---|--:|\n| by hand | 1 |\n\n";
+    let first = std::fs::read_to_string(&card).unwrap();
+    assert!(!first.contains("## Runs"));
+    let (head, tail) = first.split_at(first.find("## Loss").unwrap());
+    std::fs::write(&card, format!("{head}{runs}{tail}")).unwrap();
+    // The resumed run overwrote the file it started from; its card still names it, by step and digest.
+    train(&["--resume", "--steps", &(step + 4).to_string()]);
+    let card = std::fs::read_to_string(&card).unwrap();
+    let sha =
+        Checksums::parse(&std::fs::read_to_string(models.join("SHA256SUMS")).unwrap()).unwrap();
+    assert!(
+        sha.verify("vae-mnist.bpk", &bytes).is_err(),
+        "the file was not rewritten"
+    );
+    let digest = trilemma::models::weights::sha256_hex(&bytes);
+    for expect in [
+        format!("| steps | {} |", step + 4),
+        format!("| continued from | `models/vae-mnist.bpk` at step {step} (SHA-256 `{digest}`)"),
+        format!(
+            "--steps {} --batch 4 --seed 3 --from models/vae-mnist.bpk\n",
+            step + 4
+        ),
+        runs.to_string(),
+    ] {
+        assert!(card.contains(&expect), "`{expect}` not in:\n{card}");
+    }
+    assert_eq!(card.matches("## Runs").count(), 1);
+    std::fs::remove_dir_all(dir).ok();
+}

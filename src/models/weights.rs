@@ -7,7 +7,7 @@
 
 mod checksums;
 
-pub use checksums::{CHECKSUMS, Checksums};
+pub use checksums::{CHECKSUMS, Checksums, sha256_hex};
 
 use super::classifier::ClassifierConfig;
 use super::gan::GanConfig;

@@ -1,12 +1,13 @@
 //! Model cards: `models/<family>-<dataset>.md`, written at the end of training.
 
-use super::TrainOptions;
 use super::plot::{LossLog, plot_file};
+use super::{Origin, TrainOptions};
 use crate::models::weights::{ModelFile, file_name};
 use std::fmt::Write;
 
 pub fn write(
     opts: &TrainOptions,
+    origin: Option<&Origin>,
     file: &ModelFile,
     log: &LossLog,
     wall_seconds: f64,
@@ -29,11 +30,14 @@ pub fn write(
         size as f64 / 1e6
     );
     let _ = writeln!(md, "| steps | {} |", file.step);
-    if let Some(from) = &opts.from {
+    if let Some(o) = origin {
         let _ = writeln!(
             md,
-            "| continued from | `{}`: its weights and step count, Adam restarted (wall time below: this run's) |",
-            from.display()
+            "| continued from | `{}` at step {} (SHA-256 `{}`): its weights and step count, Adam restarted \
+             (wall time below: since then) |",
+            o.path.display(),
+            o.step,
+            o.sha256
         );
     }
     let _ = writeln!(md, "| batch | {} |", opts.batch);
@@ -58,6 +62,9 @@ pub fn write(
         );
     }
     md.push_str(report);
+    let path = opts.out_dir.join(format!("{name}.md"));
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    md.push_str(kept_runs(&old));
     let _ = writeln!(
         md,
         "## Loss\n\n![loss curve]({})\n\nRaw log: [`{name}.loss.csv`]({name}.loss.csv).\n",
@@ -71,16 +78,31 @@ pub fn write(
         opts.steps,
         opts.batch,
         opts.seed,
-        opts.from
-            .as_ref()
-            .map(|f| format!(" --from {}", f.display()))
+        origin
+            .map(|o| format!(" --from {}", o.path.display()))
             .unwrap_or_default(),
         opts.min_snr
             .map(|g| format!(" --min-snr {g}"))
             .unwrap_or_default()
     );
-    let path = opts.out_dir.join(format!("{name}.md"));
     std::fs::write(&path, md).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Heading of the card's record of the runs tried for this model (steps, wall time, FID of each, shipped
+/// or not): written by hand, as no single run knows the others, and kept when a run rewrites the card.
+const RUNS: &str = "## Runs\n";
+
+/// The runs section of a previous card, up to the next section; empty when it has none.
+fn kept_runs(card: &str) -> &str {
+    let at_line_start = |&(i, _): &(usize, &str)| i == 0 || card[..i].ends_with('\n');
+    let Some((start, _)) = card.match_indices(RUNS).find(at_line_start) else {
+        return "";
+    };
+    let body = &card[start + RUNS.len()..];
+    let end = body
+        .find("\n## ")
+        .map_or(card.len(), |i| start + RUNS.len() + i + 1);
+    &card[start..end]
 }
 
 fn describe(file: &ModelFile) -> String {
@@ -90,5 +112,24 @@ fn describe(file: &ModelFile) -> String {
         Model::Vae(m) => format!("{m}"),
         Model::Diffusion(m) => format!("{m}"),
         Model::Classifier(m) => format!("{m}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rewritten_card_keeps_the_runs_section_and_nothing_else_of_the_old_one() {
+        let old = "# m\n\n## Loss\n\nold curve\n\n## Runs\n\n| run | FID |\n|---|--:|\n| a | 1 |\n\n## Reproduce\n\nx\n";
+        assert_eq!(
+            kept_runs(old),
+            "## Runs\n\n| run | FID |\n|---|--:|\n| a | 1 |\n\n"
+        );
+        let last = "# m\n\n## Runs\n\n| a | 1 |\n";
+        assert_eq!(kept_runs(last), "## Runs\n\n| a | 1 |\n");
+        assert_eq!(kept_runs("# m\n\n## Loss\n\nsee ## Runs\n"), "");
+        assert_eq!(kept_runs("see ## Runs\n## Runs\nr\n"), "## Runs\nr\n");
+        assert_eq!(kept_runs(""), "");
     }
 }

@@ -12,7 +12,7 @@ mod vae;
 
 use crate::data::{CLASSES, Dataset, DatasetKind, PIXELS};
 use crate::models::Model;
-use crate::models::weights::{Checksums, ModelFile, file_name};
+use crate::models::weights::{Checksums, ModelFile, file_name, sha256_hex};
 use crate::models::{Family, Kind, images_from_bytes};
 use crate::progress::Progress;
 use crate::rng::Rng;
@@ -126,6 +126,18 @@ struct State {
     /// Absent in checkpoints from before the option: those were trained without it.
     #[serde(default)]
     min_snr: Option<f64>,
+    /// The shipped file a `--from` run started at, kept so a resumed run's card still names it.
+    #[serde(default)]
+    origin: Option<Origin>,
+}
+
+/// The shipped model file a `--from` run continued: the path it was read from, its step and its SHA-256
+/// (the file at that path is usually overwritten by the run itself; the digest finds it in git history).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Origin {
+    path: PathBuf,
+    step: u64,
+    sha256: String,
 }
 
 /// Runs (or resumes) a training run to `opts.steps`.
@@ -158,7 +170,7 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
     let ckpt = opts.checkpoint_dir.join(opts.name());
     let log_path = opts.out_dir.join(format!("{}.loss.csv", opts.name()));
     let mut model = trainer(opts, &device);
-    let (mut step, mut wall) = (0, 0.0);
+    let (mut step, mut wall, mut origin) = (0, 0.0, None);
     if opts.resume {
         let state: State = std::fs::read_to_string(ckpt.join("state.json"))
             .map_err(|e| format!("--resume: no checkpoint in {} ({e})", ckpt.display()))
@@ -175,10 +187,11 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
             ));
         }
         model = model.load(&ckpt)?;
-        (step, wall) = (state.step, state.wall_seconds);
+        (step, wall, origin) = (state.step, state.wall_seconds, state.origin);
         truncate_log(&log_path, step)?;
         eprintln!("resuming {} at step {step}", opts.name());
     } else if let Some(from) = &opts.from {
+        let bytes = std::fs::read(from).map_err(|e| format!("--from {}: {e}", from.display()))?;
         let file = ModelFile::open(from, &Device::flex()).map_err(|e| format!("--from: {e}"))?;
         if file.kind != opts.kind || file.dataset != opts.dataset {
             return Err(format!(
@@ -190,6 +203,11 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
             ));
         }
         step = file.step;
+        origin = Some(Origin {
+            path: from.clone(),
+            step,
+            sha256: sha256_hex(&bytes),
+        });
         model = model.continue_from(file.model)?;
         // The shipped loss log goes on from the shipped step (a fresh log when there is none).
         if truncate_log(&log_path, step).is_err() {
@@ -237,6 +255,7 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
                     batch: opts.batch,
                     wall_seconds: elapsed,
                     min_snr: opts.min_snr,
+                    origin: origin.clone(),
                 },
             )?;
             last_save = Instant::now();
@@ -263,7 +282,7 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
         &opts.out_dir.join(plot::plot_file(&opts.name())),
     )?;
     let report = model.report(opts.dataset, &data, &split.test);
-    card::write(opts, &file, &curve, wall_seconds, &report)?;
+    card::write(opts, origin.as_ref(), &file, &curve, wall_seconds, &report)?;
     eprintln!(
         "wrote {} ({:.1} min of training)",
         path.display(),

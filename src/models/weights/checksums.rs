@@ -25,6 +25,11 @@ fn sha256(bytes: &[u8]) -> Sha {
     Sha256::digest(bytes).into()
 }
 
+/// A file's SHA-256 as `sha256sum` prints it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&sha256(bytes))
+}
+
 fn hex(sha: &Sha) -> String {
     sha.iter().map(|b| format!("{b:02x}")).collect()
 }
