@@ -236,7 +236,7 @@ impl Labels {
                 (x - gap - w, y + 2),
             ]
         };
-        let Some(r) = [11, 2 * h]
+        let Some(r) = [11, 2 * h, 4 * h]
             .into_iter()
             .flat_map(spots)
             .map(|(l, t)| [l, t, l + w, t + h])

@@ -92,7 +92,7 @@ fn scoreboard_has_every_row_and_sweep() {
 fn model_rows_have_tight_error_bars() {
     for b in shipped().datasets {
         // The 128-sample diffusion sweeps are read only for large differences, the DPM-Solver++ rows
-        // against the main row's DDIM 50 with their own error bars (README).
+        // against the main row with their own error bars (README).
         for r in b.rows.iter().filter(|r| {
             r.model != "reference"
                 && !matches!(r.sweep.as_deref(), Some("steps" | "guidance" | "dpmpp"))

@@ -2,19 +2,25 @@
 //!
 //! Likelihood: Bernoulli per pixel (binary cross-entropy on intensities in [0, 1]) plus the KL divergence to
 //! the prior N(0, I) — the evidence lower bound (see `train::vae`). Both networks take the "no class" token.
+//!
+//! Sampling does not draw from N(0, I): after training, a Gaussian is fitted to the codes the encoder gives
+//! each class's training images (ex-post density estimation, Ghosh et al. 2020), and a sample's code
+//! ε ~ N(0, I) is placed in it as z = centre_c + scale_c·ε. N(0, I) only approximates where the codes of
+//! one class lie; decoding codes from where they do not (the prior's "holes") gives images between classes.
+//! Codes shown, walked, edited and encoded are ε: standard normal for every class.
 
 use super::{CLASS_TOKENS, flops, normal};
 use crate::knob::real_knob;
 use crate::rng::Rng;
 use burn::config::Config;
-use burn::module::Module;
+use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::{sigmoid, silu};
-use burn::tensor::{Device, Int, Tensor};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 
 real_knob!(
-    /// The prior's temperature: latent codes are drawn as z = temperature·ε (1: the model's own
+    /// The prior's temperature: codes are drawn as temperature·ε, placed in their class's Gaussian (1: the model's own
     /// distribution; lower: closer to the "average" image, less diverse).
     Temperature, "temperature", 0.0..=1.5, default 1.0
 );
@@ -49,8 +55,73 @@ pub struct Vae {
     dec_project: Linear,
     dec_up1: ConvTranspose2d,
     dec_up2: ConvTranspose2d,
+    prior: CodePrior,
     latent: usize,
     width: usize,
+}
+
+/// Per class token, the Gaussian N(centre, scale·scaleᵀ) of the codes z the decoder is fed.
+#[derive(Module, Debug)]
+pub struct CodePrior {
+    /// `[CLASS_TOKENS, latent]`.
+    centre: Param<Tensor<2>>,
+    /// `[CLASS_TOKENS, latent, latent]`, lower triangular.
+    scale: Param<Tensor<3>>,
+    /// `[CLASS_TOKENS, latent, latent]`: scale⁻¹, which takes an encoder's code back to ε.
+    unscale: Param<Tensor<3>>,
+}
+
+/// A fitted [`CodePrior`] as plain numbers, row-major: `centre` `[CLASS_TOKENS·latent]`, `scale` and
+/// `unscale` `[CLASS_TOKENS·latent·latent]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PriorFit {
+    pub centre: Vec<f32>,
+    pub scale: Vec<f32>,
+    pub unscale: Vec<f32>,
+}
+
+impl CodePrior {
+    /// N(0, I) for every class: what the ELBO trains against, before a fit.
+    fn standard(latent: usize, device: &Device) -> Self {
+        let eye = Tensor::<2>::eye(latent, device)
+            .unsqueeze_dim::<3>(0)
+            .repeat_dim(0, CLASS_TOKENS);
+        Self {
+            centre: Param::from_tensor(Tensor::zeros([CLASS_TOKENS, latent], device)),
+            scale: Param::from_tensor(eye.clone()),
+            unscale: Param::from_tensor(eye),
+        }
+    }
+
+    /// The rows of `m` `[CLASS_TOKENS, …]` each sample's class token picks.
+    fn pick<const D: usize>(m: &Param<Tensor<D>>, classes: Tensor<1, Int>) -> Tensor<D> {
+        m.val().select(0, classes)
+    }
+
+    /// Codes ε `[B, latent]` of classes `[B]` → decoder input z = centre + scale·ε.
+    fn place(&self, codes: Tensor<2>, classes: Tensor<1, Int>) -> Tensor<2> {
+        let scale = Self::pick(&self.scale, classes.clone()); // [B, latent, latent]
+        let spread = scale.matmul(codes.unsqueeze_dim(2)).squeeze_dim(2); // [B, latent]
+        Self::pick(&self.centre, classes) + spread
+    }
+
+    /// Decoder inputs z `[B, latent]` → codes ε = scale⁻¹(z − centre).
+    fn standardise(&self, z: Tensor<2>, classes: Tensor<1, Int>) -> Tensor<2> {
+        let unscale = Self::pick(&self.unscale, classes.clone());
+        let centred = z - Self::pick(&self.centre, classes);
+        unscale.matmul(centred.unsqueeze_dim(2)).squeeze_dim(2)
+    }
+
+    /// Independent deviations σ `[B, latent]` of z → the deviation of each code of ε (the square root of
+    /// the diagonal of scale⁻¹·diag(σ²)·scale⁻ᵀ).
+    fn standardise_sigma(&self, sigma: Tensor<2>, classes: Tensor<1, Int>) -> Tensor<2> {
+        let unscale = Self::pick(&self.unscale, classes);
+        unscale
+            .powi_scalar(2)
+            .matmul(sigma.powi_scalar(2).unsqueeze_dim(2))
+            .squeeze_dim::<2>(2)
+            .sqrt()
+    }
 }
 
 /// What the encoder says about a batch: `[B, latent]` each.
@@ -86,6 +157,7 @@ impl VaeConfig {
             dec_project: LinearConfig::new(self.hidden, 2 * w * 49).init(device),
             dec_up1: up(2 * w, w),
             dec_up2: up(w, 1),
+            prior: CodePrior::standard(self.latent, device),
             latent: self.latent,
             width: w,
         }
@@ -117,7 +189,8 @@ impl Vae {
         }
     }
 
-    /// z `[B, latent]`, classes `[B]` → pixel logits `[B, 1, 28, 28]`.
+    /// Decoder inputs z `[B, latent]`, classes `[B]` → pixel logits `[B, 1, 28, 28]` (what training reads;
+    /// sampling decodes codes with [`Vae::decode`]).
     pub fn decode_logits(&self, z: Tensor<2>, classes: Tensor<1, Int>) -> Tensor<4> {
         let b = z.dims()[0];
         let e = self
@@ -130,9 +203,40 @@ impl Vae {
         self.dec_up2.forward(h) // [B, 1, 28, 28]
     }
 
-    /// z `[B, latent]`, classes `[B]` → mean images `[B, 1, 28, 28]` in [0, 1].
-    pub fn decode(&self, z: Tensor<2>, classes: Tensor<1, Int>) -> Tensor<4> {
+    /// Codes ε `[B, latent]`, classes `[B]` → mean images `[B, 1, 28, 28]` in [0, 1].
+    pub fn decode(&self, codes: Tensor<2>, classes: Tensor<1, Int>) -> Tensor<4> {
+        let z = self.prior.place(codes, classes.clone());
         sigmoid(self.decode_logits(z, classes))
+    }
+
+    /// images `[B, 1, 28, 28]`, classes `[B]` → the posterior as codes: ε of μ and the deviation of each
+    /// code `[B, latent]` each; [`Vae::decode`] of the mean is the reconstruction.
+    pub fn encode_codes(&self, images: Tensor<4>, classes: Tensor<1, Int>) -> Posterior {
+        let post = self.encode(images, classes.clone());
+        let sigma = (post.log_var * 0.5).exp();
+        let sigma = self.prior.standardise_sigma(sigma, classes.clone());
+        Posterior {
+            mean: self.prior.standardise(post.mean, classes),
+            log_var: sigma.log() * 2.0,
+        }
+    }
+
+    /// The model with `fit` as the Gaussians its codes are placed in.
+    pub fn with_prior(mut self, fit: &PriorFit) -> Self {
+        let (l, k) = (self.latent, CLASS_TOKENS);
+        let device = self.prior.centre.device();
+        let tensor = |v: &[f32], dims: [usize; 3]| {
+            Tensor::<3>::from_data(TensorData::new(v.to_vec(), dims), &device)
+        };
+        self.prior = CodePrior {
+            centre: Param::from_tensor(Tensor::from_data(
+                TensorData::new(fit.centre.clone(), [k, l]),
+                &device,
+            )),
+            scale: Param::from_tensor(tensor(&fit.scale, [k, l, l])),
+            unscale: Param::from_tensor(tensor(&fit.unscale, [k, l, l])),
+        };
+        self
     }
 
     /// Floating-point operations to decode one latent code (see [`flops`]).
@@ -151,8 +255,8 @@ impl Vae {
             + flops(&self.enc_out, 1)
     }
 
-    /// Prior samples z = temperature · ε, ε ~ N(0, I) (temperature 1: the model's own distribution; lower:
-    /// closer to the "average" image, less diverse).
+    /// Sample codes temperature · ε, ε ~ N(0, I) (temperature 1: the model's own distribution; lower:
+    /// closer to the centre of the class, less diverse).
     pub fn draw_latents(
         &self,
         rng: &mut Rng,

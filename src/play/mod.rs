@@ -32,7 +32,8 @@ pub fn image(bytes: &[u8], device: &Device) -> Result<Tensor<4>, String> {
     Ok(images_from_bytes(bytes, device))
 }
 
-/// The VAE's posterior of one image: μ and σ `[1, latent]`, and the reconstruction decoded from μ.
+/// The VAE's posterior of one image as codes (what sampling draws and the decoder takes): μ and σ
+/// `[1, latent]`, and the reconstruction decoded from μ.
 #[derive(Clone, Debug)]
 pub struct Encoding {
     pub mu: Tensor<2>,
@@ -42,7 +43,7 @@ pub struct Encoding {
 
 pub fn encode(vae: &Vae, bytes: &[u8], class: Class, device: &Device) -> Result<Encoding, String> {
     let tokens = class_tokens(&[class.get()], device);
-    let posterior = vae.encode(image(bytes, device)?, tokens.clone());
+    let posterior = vae.encode_codes(image(bytes, device)?, tokens.clone());
     Ok(Encoding {
         reconstruction: vae.decode(posterior.mean.clone(), tokens),
         sigma: (posterior.log_var * 0.5).exp(),

@@ -2,6 +2,7 @@
 
 use super::plot::{LossLog, plot_file};
 use super::{Origin, TrainOptions};
+use crate::knob::Knob;
 use crate::models::weights::{ModelFile, file_name};
 use std::fmt::Write;
 
@@ -54,11 +55,16 @@ pub fn write(
     let _ = writeln!(md, "\n## Architecture\n\n```json\n{}\n```\n", file.config);
     let _ = writeln!(md, "```text\n{}\n```\n", describe(file));
     if opts.kind.family().is_some() {
+        let d = crate::generate::Options::default().diffusion;
         let _ = writeln!(
             md,
             "## Samples\n\n![samples]({name}.samples.png)\n\nRows: classes 0–9 ({}), then unconditional; seed 1, default knobs \
-             (diffusion: DDIM 50 steps, η 0, guidance 1).\n",
-            opts.dataset.class_names().join(", ")
+             (diffusion: {} {} steps, η {}, guidance {}).\n",
+            opts.dataset.class_names().join(", "),
+            d.sampler.to_text(),
+            d.steps.to_text(),
+            d.eta.to_text(),
+            d.guidance.to_text()
         );
     }
     md.push_str(report);

@@ -78,6 +78,10 @@ trait Trainer {
     }
     /// Optimizer step number `step` (0-based); returns the losses.
     fn step(&mut self, step: u64, batch: Batch, rng: &mut Rng) -> Vec<f64>;
+    /// Work after the last step, on the training split (the VAE fits its code Gaussians).
+    fn finish(&mut self, _data: &Dataset, _train: &[usize]) -> Result<(), String> {
+        Ok(())
+    }
     /// The weights to ship (EMA where the family keeps one), on the plain device.
     fn shipped(&self) -> Model;
     /// Architecture config as JSON.
@@ -262,6 +266,7 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
         }
     }
     bar.finish();
+    model.finish(&data, &split.train)?;
     let wall_seconds = wall + started.elapsed().as_secs_f64();
     let file = ModelFile {
         kind: opts.kind,

@@ -88,15 +88,16 @@ async function renderScoreboard() {
 }
 
 /// FID against sampling steps (log scale): DDIM without guidance, DPM-Solver++ with guidance 1, and the
-/// main row (DDIM 50, guidance 1) and DDPM 1000 as single points, each with its error bar.
+/// main row (its own sampler and steps, guidance 1) and DDPM 1000 as single points, each with its error bar.
 function drawFidSteps(board) {
   const point = (r) => ({ x: r.knobs.steps, y: r.conditional.fid, se: r.conditional.fid_se });
   const rows = (test) => board.rows.filter((r) => r.model === 'diffusion' && r.knobs && test(r.knobs, r)).map(point);
   const color = (name) => cssColor(name);
+  const main = board.rows.find((r) => r.id === 'diffusion');
   const series = [
     { label: 'DDIM, no guidance', color: color('--muted'), points: rows((k, r) => r.sweep && k.sampler === 'ddim' && k.guidance === 0 && r.id.startsWith('diffusion-steps')) },
-    { label: 'DPM-Solver++', color: color('--diffusion'), points: rows((k) => k.sampler === 'dpmpp'), dy: 14 },
-    { label: 'DDIM 50 (main)', color: color('--accent'), points: rows((k, r) => r.id === 'diffusion'), dy: -10 },
+    { label: 'DPM-Solver++', color: color('--diffusion'), points: rows((k, r) => r.sweep && k.sampler === 'dpmpp'), dy: 14 },
+    { label: main ? `${main.knobs.sampler} ${main.knobs.steps} (main)` : 'main', color: color('--accent'), points: rows((k, r) => r === main), dy: -10 },
     { label: 'DDPM', color: color('--gan'), points: rows((k) => k.sampler === 'ddpm') },
   ].filter((s) => s.points.length);
   const svg = $('#fid-steps');

@@ -1,7 +1,7 @@
 //! FID against the number of diffusion steps, one line per sampler (and its guidance): the DDIM steps sweep
 //! (unguided, with DDPM's 1000 ancestral steps a point of its own) and the DPM-Solver++ sweep (at the main
-//! row's guidance), each point with its error bar (± one SE); and the main row, DDIM 50 with guidance, as a
-//! point whose error bar spans the plot as a band: the mark the DPM-Solver++ rows compare with.
+//! row's guidance), each point with its error bar (± one SE); and the main row (the page's default sampler,
+//! with guidance) as a point whose error bar spans the plot as a band: the mark the sweeps compare with.
 
 use super::{Key, legend, row_color};
 use crate::chart::{self, Area, Axis, INK, Labels, SMALL, fail, font};
@@ -203,7 +203,7 @@ mod tests {
                 "FID ± SE (lower is better)",
                 "sampling steps (log scale)",
                 "mnist: diffusion FID against steps",
-                "DDIM 50, guidance 1 (main row)",
+                "DPM-Solver++ 20, guidance 1 (main row)",
                 "DPM-Solver++, guidance 1",
                 "DDIM, guidance 0",
                 "10",
