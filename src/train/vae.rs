@@ -107,17 +107,11 @@ pub fn fit_prior(vae: &Vae, data: &Dataset, train: &[usize]) -> Result<PriorFit,
     let device = vae.devices()[0].clone();
     let (mut centre, mut scale, mut unscale) = (Vec::new(), Vec::new(), Vec::new());
     for token in 0..CLASS_TOKENS {
-        let class = (token < CLASSES).then_some(token);
-        let members: Vec<usize> = train
-            .iter()
-            .copied()
-            .filter(|&i| class.is_none_or(|c| data.labels[i] as usize == c))
-            .collect();
+        let (class, members) = members(data, train, token);
         let (mut sum, mut outer, mut var) = (vec![0.0; l], vec![0.0; l * l], vec![0.0; l]);
         for chunk in members.chunks(FIT_BATCH) {
-            let pixels: Vec<u8> = chunk.iter().flat_map(|&i| data.image(i)).copied().collect();
             let post = vae.encode(
-                images_from_bytes(&pixels, &device),
+                images_of(data, chunk, &device),
                 class_tokens(&vec![class; chunk.len()], &device),
             );
             let mean = floats(post.mean)?;
@@ -159,6 +153,28 @@ pub fn fit_prior(vae: &Vae, data: &Dataset, train: &[usize]) -> Result<PriorFit,
     })
 }
 
+/// The class a token asks for (none for the "no class" token) and the training images it is fitted to:
+/// that class's, or every one.
+fn members(data: &Dataset, train: &[usize], token: usize) -> (Option<usize>, Vec<usize>) {
+    let class = (token < CLASSES).then_some(token);
+    let members = train
+        .iter()
+        .copied()
+        .filter(|&i| class.is_none_or(|c| data.labels[i] as usize == c))
+        .collect();
+    (class, members)
+}
+
+/// Images `indices` of `data` as `[n, 1, 28, 28]`.
+fn images_of(data: &Dataset, indices: &[usize], device: &Device) -> burn::tensor::Tensor<4> {
+    let pixels: Vec<u8> = indices
+        .iter()
+        .flat_map(|&i| data.image(i))
+        .copied()
+        .collect();
+    images_from_bytes(&pixels, device)
+}
+
 fn floats(t: burn::tensor::Tensor<2>) -> Result<Vec<f32>, String> {
     t.into_data()
         .try_to_vec::<f32>()
@@ -197,19 +213,9 @@ mod tests {
         let vae = vae.with_prior(&fit);
         let l = vae.latent();
         for token in [0, 3, 9, CLASS_TOKENS - 1] {
-            let class = (token < CLASSES).then_some(token);
-            let members: Vec<usize> = train
-                .iter()
-                .copied()
-                .filter(|&i| class.is_none_or(|c| data.labels[i] as usize == c))
-                .collect();
-            let pixels: Vec<u8> = members
-                .iter()
-                .flat_map(|&i| data.image(i))
-                .copied()
-                .collect();
+            let (class, members) = members(&data, &train, token);
             let tokens = class_tokens(&vec![class; members.len()], &device);
-            let codes = vae.encode_codes(images_from_bytes(&pixels, &device), tokens);
+            let codes = vae.encode_codes(images_of(&data, &members, &device), tokens);
             let (mean, log_var) = (floats(codes.mean).unwrap(), floats(codes.log_var).unwrap());
             let n = members.len() as f64;
             for a in 0..l {
