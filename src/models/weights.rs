@@ -91,10 +91,20 @@ impl ModelFile {
     /// Reads model file `path` and loads it against the checksum list in its folder.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn open(path: &std::path::Path, device: &Device) -> Result<Self, WeightsError> {
-        let dir = path.parent().unwrap_or(std::path::Path::new("."));
-        let checksums = Checksums::read(dir).map_err(WeightsError)?;
         let bytes = std::fs::read(path)
             .map_err(|e| WeightsError(format!("can't read {}: {e}", path.display())))?;
+        Self::load_beside(path, bytes, device)
+    }
+
+    /// Loads `bytes`, read from model file `path`, against the checksum list in its folder.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn load_beside(
+        path: &std::path::Path,
+        bytes: Vec<u8>,
+        device: &Device,
+    ) -> Result<Self, WeightsError> {
+        let dir = path.parent().unwrap_or(std::path::Path::new("."));
+        let checksums = Checksums::read(dir).map_err(WeightsError)?;
         Self::load(&path.display().to_string(), bytes, &checksums, device)
     }
 

@@ -196,7 +196,9 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
         eprintln!("resuming {} at step {step}", opts.name());
     } else if let Some(from) = &opts.from {
         let bytes = std::fs::read(from).map_err(|e| format!("--from {}: {e}", from.display()))?;
-        let file = ModelFile::open(from, &Device::flex()).map_err(|e| format!("--from: {e}"))?;
+        let sha256 = sha256_hex(&bytes);
+        let file = ModelFile::load_beside(from, bytes, &Device::flex())
+            .map_err(|e| format!("--from: {e}"))?;
         if file.kind != opts.kind || file.dataset != opts.dataset {
             return Err(format!(
                 "--from: {} holds the {}-{} model, not {}",
@@ -210,7 +212,7 @@ pub fn train(opts: &TrainOptions) -> Result<(), String> {
         origin = Some(Origin {
             path: from.clone(),
             step,
-            sha256: sha256_hex(&bytes),
+            sha256,
         });
         model = model.continue_from(file.model)?;
         // The shipped loss log goes on from the shipped step (a fresh log when there is none).

@@ -219,27 +219,19 @@ mod tests {
             let (mean, log_var) = (floats(codes.mean).unwrap(), floats(codes.log_var).unwrap());
             let n = members.len() as f64;
             for a in 0..l {
-                let m: f64 = mean
-                    .iter()
-                    .skip(a)
-                    .step_by(l)
-                    .map(|&x| x as f64)
-                    .sum::<f64>()
-                    / n;
-                let spread: f64 = mean
-                    .iter()
-                    .skip(a)
-                    .step_by(l)
-                    .map(|&x| (x as f64 - m).powi(2))
-                    .sum::<f64>()
-                    / n;
-                let noise: f64 = log_var
-                    .iter()
-                    .skip(a)
-                    .step_by(l)
-                    .map(|&v| (v as f64).exp())
-                    .sum::<f64>()
-                    / n;
+                // Dimension a's mean of f over the class's codes.
+                let avg = |values: &[f32], f: &dyn Fn(f64) -> f64| {
+                    values
+                        .iter()
+                        .skip(a)
+                        .step_by(l)
+                        .map(|&x| f(x as f64))
+                        .sum::<f64>()
+                        / n
+                };
+                let m = avg(&mean, &|x| x);
+                let spread = avg(&mean, &|x| (x - m).powi(2));
+                let noise = avg(&log_var, &|v| v.exp());
                 // In code space the class's codes are centred, and spread plus posterior noise is 1 a dimension.
                 assert!(m.abs() < 1e-3, "token {token}, dim {a}: mean {m}");
                 assert!(
