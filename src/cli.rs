@@ -29,7 +29,8 @@ const USAGE: &str = "usage:
       --min-snr: weight each diffusion timestep's loss by min(SNR, G)/SNR (Min-SNR-γ, Hang et al. 2023; 0.5–20)
   trilemma sample <gan|vae|diffusion> --dataset <mnist|fashion> [--weights FILE] [--out FILE.png]
       [--n 16] [--seed 0] [--class 0-9|none] [--truncation 1.0] [--temperature 1.0]
-      [--sampler ddim|dpmpp|ddpm] [--steps 50] [--eta 0] [--guidance 1]
+      [--sampler dpmpp|ddim|ddpm] [--steps 20] [--eta 0] [--guidance W]
+      --guidance: the dataset's default when absent (MNIST 0.5, Fashion 1; the README's Guidance says why)
   trilemma eval [--dataset mnist|fashion] [--n 20000] [--diffusion-n 7680] [--sweep-n 128] [--dpmpp-n 2000]
       [--seed 0] [--rows ID,ID [--merge]]
       score every shipped model against the test split; writes models/scoreboard.json and its plots
@@ -227,6 +228,7 @@ fn run(args: &[String]) -> Result<(), String> {
             }
             // A sample grid beside the card, so the shipped model can be looked at.
             sample_grid(
+                dataset,
                 &opts.out_dir.join(file_name(kind, dataset)),
                 &opts.out_dir.join(format!("{kind}-{dataset}.samples.png")),
             )
@@ -243,11 +245,7 @@ fn run(args: &[String]) -> Result<(), String> {
                 || PathBuf::from("models").join(file_name(Kind::Family(family), dataset)),
                 PathBuf::from,
             );
-            let mut request = Request {
-                family,
-                dataset,
-                ..Request::default()
-            };
+            let mut request = Request::new(family, dataset);
             for k in names {
                 if let Some(v) = a.named.get(k) {
                     request
@@ -379,7 +377,11 @@ fn write_samples(file: &ModelFile, options: &Options, out: &std::path::Path) -> 
 }
 
 /// One row per class (0–9) and one unconditional row, 10 samples each.
-fn sample_grid(weights: &std::path::Path, out: &std::path::Path) -> Result<(), String> {
+fn sample_grid(
+    dataset: DatasetKind,
+    weights: &std::path::Path,
+    out: &std::path::Path,
+) -> Result<(), String> {
     let file = load(weights)?;
     let device = burn::tensor::Device::flex();
     let mut all = Vec::new();
@@ -388,7 +390,7 @@ fn sample_grid(weights: &std::path::Path, out: &std::path::Path) -> Result<(), S
             class,
             n: Count::constant(10),
             seed: Seed::constant(1),
-            ..Options::default()
+            ..Options::for_dataset(dataset)
         };
         let x = generate::generate(&file.model, &options, &device)?;
         all.extend(

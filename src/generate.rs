@@ -86,8 +86,9 @@ impl Knob for Class {
     }
 }
 
-/// What to generate: each knob checked where it entered.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+/// What to generate: each knob checked where it entered. No default without a dataset: the guidance's
+/// depends on it ([`Options::for_dataset`]).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Options {
     pub class: Class,
     pub seed: Seed,
@@ -99,6 +100,21 @@ pub struct Options {
 }
 
 impl Options {
+    /// Every knob at its default for `dataset`'s models.
+    pub fn for_dataset(dataset: DatasetKind) -> Self {
+        Self {
+            class: Class::default(),
+            seed: Seed::default(),
+            n: Count::default(),
+            truncation: Truncation::default(),
+            temperature: Temperature::default(),
+            diffusion: SampleOptions {
+                guidance: Guidance::default_for(dataset),
+                ..SampleOptions::default()
+            },
+        }
+    }
+
     /// The class of each of the n samples.
     pub fn classes(&self) -> Vec<Option<usize>> {
         vec![self.class.get(); self.n.get()]
@@ -201,15 +217,20 @@ pub struct Request {
 impl Default for Request {
     /// Diffusion on MNIST, every knob at its default.
     fn default() -> Self {
-        Self {
-            family: Family::Diffusion,
-            dataset: DatasetKind::Mnist,
-            options: Options::default(),
-        }
+        Self::new(Family::Diffusion, DatasetKind::Mnist)
     }
 }
 
 impl Request {
+    /// `family` on `dataset`, every knob at the dataset's default.
+    pub fn new(family: Family, dataset: DatasetKind) -> Self {
+        Self {
+            family,
+            dataset,
+            options: Options::for_dataset(dataset),
+        }
+    }
+
     /// What this request costs: the work of its family's model (see [`Cost`]).
     pub fn cost(&self) -> Cost {
         match self.family {
@@ -284,11 +305,44 @@ impl Request {
     pub fn from_fields<'a>(
         fields: impl IntoIterator<Item = (&'a str, &'a Scalar)>,
     ) -> Result<Self, String> {
-        let mut request = Self::default();
+        let mut request = Fields::new(Self::default());
         for (key, value) in fields {
             request.set(key, value)?;
         }
-        Ok(request)
+        Ok(request.finish())
+    }
+}
+
+/// A request built field by field, in any order: a knob not given whose default depends on the dataset
+/// (the guidance) takes the default of the dataset finally named.
+#[derive(Clone, Copy, Debug)]
+pub struct Fields {
+    request: Request,
+    guidance_given: bool,
+}
+
+impl Fields {
+    /// Starting from `request`, whose values stand where no field is given.
+    pub fn new(request: Request) -> Self {
+        Self {
+            request,
+            guidance_given: false,
+        }
+    }
+
+    /// Sets one field, as [`Request::set`].
+    pub fn set(&mut self, key: &str, value: &Scalar) -> Result<(), String> {
+        self.request.set(key, value)?;
+        self.guidance_given |= key == Guidance::NAME;
+        Ok(())
+    }
+
+    /// The request, with the guidance of its dataset where none was given.
+    pub fn finish(mut self) -> Request {
+        if !self.guidance_given {
+            self.request.options.diffusion.guidance = Guidance::default_for(self.request.dataset);
+        }
+        self.request
     }
 }
 

@@ -67,6 +67,9 @@ pub struct Dataset {
     /// [`DatasetKind::atlas_file`]).
     pub atlas: String,
     pub atlas_features: String,
+    /// The guidance its diffusion model samples at by default ([`Guidance::default_for`]): where the
+    /// page's slider goes on switching to it, unless moved.
+    pub guidance: Guidance,
 }
 
 /// What the page lets a link or a call ask for, and how long it waits for an engine's answer.
@@ -158,6 +161,7 @@ impl Vocabulary {
                     reference: d.reference_features_file(),
                     atlas: d.atlas_file(),
                     atlas_features: d.atlas_features_file(),
+                    guidance: Guidance::default_for(d),
                 })
                 .into(),
             views: View::ALL.map(View::name).to_vec(),
@@ -196,6 +200,13 @@ mod tests {
         assert_eq!((n.min, n.max, n.default, n.whole), (1.0, 64.0, 16.0, true));
         let g = v.ranges["guidance"];
         assert!(!g.whole && g.min == 0.0 && g.default == Guidance::DEFAULT.get() as f64);
+        // Each dataset names its own default guidance; a link's default is its dataset's.
+        for (d, kind) in v.datasets.iter().zip(DatasetKind::ALL) {
+            let (linked, _) = link::decode(&format!("dataset={}", d.name));
+            assert_eq!(d.guidance, linked.request.options.diffusion.guidance);
+            assert_eq!(d.guidance, Guidance::default_for(kind));
+        }
+        assert_eq!(v.defaults.request.options.diffusion.guidance.get(), 0.5);
         // The default grid starts by itself; the heaviest request costs the most passes the page names.
         let limits = &v.limits;
         assert!(v.defaults.request.cost().passes * 7 < limits.ask_above_passes);

@@ -58,6 +58,7 @@ fn scoreboard_has_every_row_and_sweep() {
             "diffusion-steps-250",
             "diffusion-ddpm",
             "diffusion-guidance-0",
+            "diffusion-guidance-0.5",
             "diffusion-guidance-1",
             "diffusion-guidance-3",
             "diffusion-dpmpp-10",

@@ -131,7 +131,7 @@ fn class_mean_accuracy(family: Family, dataset: DatasetKind, per_class: usize) -
                 eta: Eta::constant(0.0),
                 guidance: Guidance::constant(1.0),
             },
-            ..Options::default()
+            ..Options::for_dataset(dataset)
         };
         let x = generate(&file.model, &options, &device).unwrap();
         let values = x.into_data().try_to_vec::<f32>().unwrap();

@@ -274,7 +274,7 @@ pub(super) fn board(opts: &EvalOptions, dataset: DatasetKind) -> Result<Board, S
     // the guidance sweep's 1) share samples and are timed once.
     let mut timed: BTreeMap<String, f64> = BTreeMap::new();
     let wanted = |spec: &Spec| opts.rows.as_ref().is_none_or(|ids| ids.contains(&spec.id));
-    for spec in specs(opts).into_iter().filter(wanted) {
+    for spec in specs(opts, dataset).into_iter().filter(wanted) {
         let sets = sets(&spec);
         let missing = sets.iter().map(|(s, n)| s.missing(*n)).sum();
         let mut bar = Progress::new(format!("{dataset}/{}", spec.id), 0, missing);

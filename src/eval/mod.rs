@@ -125,7 +125,7 @@ pub fn eval(opts: &EvalOptions, command: String) -> Result<(), String> {
         return Err("--merge goes with --rows".into());
     }
     if let Some(ids) = &opts.rows {
-        let known: Vec<String> = rows::specs(opts).into_iter().map(|s| s.id).collect();
+        let known = rows::ids(opts);
         if let Some(bad) = ids.iter().find(|id| !known.contains(id)) {
             return Err(format!("unknown row {bad:?}; rows: {}", known.join(", ")));
         }
@@ -201,7 +201,7 @@ fn merged(
     mut old: Vec<Board>,
     boards: Vec<Board>,
 ) -> Result<Vec<Board>, String> {
-    let order: Vec<String> = rows::specs(opts).into_iter().map(|s| s.id).collect();
+    let order = rows::ids(opts);
     let at = |r: &Row| order.iter().position(|id| *id == r.id);
     for new in boards {
         let Some(b) = old.iter_mut().find(|b| b.dataset == new.dataset) else {
@@ -285,11 +285,9 @@ mod tests {
     use super::*;
     use scoreboard::Conditional;
 
-    #[test]
-    fn merge_puts_rows_in_place_and_in_table_order() {
-        let json = std::fs::read_to_string("models/scoreboard.json").unwrap();
-        let old = Scoreboard::parse(&json).unwrap().datasets;
-        let opts = EvalOptions {
+    /// Every row at one batch, every dataset.
+    fn one_batch() -> EvalOptions {
+        EvalOptions {
             datasets: DatasetKind::ALL.to_vec(),
             n: BATCH,
             diffusion_n: BATCH,
@@ -300,7 +298,14 @@ mod tests {
             merge: true,
             models_dir: PathBuf::new(),
             cache_dir: PathBuf::new(),
-        };
+        }
+    }
+
+    #[test]
+    fn merge_puts_rows_in_place_and_in_table_order() {
+        let json = std::fs::read_to_string("models/scoreboard.json").unwrap();
+        let old = Scoreboard::parse(&json).unwrap().datasets;
+        let opts = one_batch();
         let row = |id: &str| old[1].rows.iter().find(|r| r.id == id).unwrap().clone();
         let gan = row("gan");
         let mut new = old[1].clone();
@@ -321,7 +326,7 @@ mod tests {
         let out = merged(&opts, old.clone(), vec![new.clone()]).unwrap();
         assert_eq!(out[0], old[0], "the other dataset's board is kept");
         let ids: Vec<&str> = out[1].rows.iter().map(|r| r.id.as_str()).collect();
-        let table: Vec<String> = rows::specs(&opts).into_iter().map(|s| s.id).collect();
+        let table = rows::ids(&opts);
         let in_table: Vec<&str> = table
             .iter()
             .map(String::as_str)
@@ -368,5 +373,26 @@ mod tests {
         assert!(merged(&opts, old.clone(), vec![new.clone()]).is_err());
         new.classifier.fnv1a = "0".repeat(16);
         assert!(merged(&opts, old, vec![new]).is_err());
+    }
+
+    #[test]
+    fn each_board_samples_its_datasets_defaults_under_the_same_ids() {
+        let opts = one_batch();
+        for dataset in DatasetKind::ALL {
+            let specs = rows::specs(&opts, dataset);
+            let ids: Vec<String> = specs.iter().map(|s| s.id.clone()).collect();
+            assert_eq!(ids, rows::ids(&opts));
+            let main = specs.iter().find(|s| s.id == "diffusion").unwrap();
+            let rows::Source::Model(_, options) = &main.source else {
+                panic!("the main diffusion row samples a model")
+            };
+            assert_eq!(*options, Options::for_dataset(dataset));
+            // The guidance sweep holds the dataset's default, the reference of the DPM-Solver++ rows.
+            let w = options.diffusion.guidance.get();
+            assert!(
+                ids.contains(&format!("diffusion-guidance-{w}")),
+                "{dataset}"
+            );
+        }
     }
 }

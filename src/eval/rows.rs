@@ -2,6 +2,7 @@
 
 use super::scoreboard::swept_knob;
 use super::{DIFFUSION_UNCONDITIONAL_N, EvalOptions};
+use crate::data::DatasetKind;
 use crate::generate::Options;
 use crate::knob::Knob;
 use crate::models::Family;
@@ -62,8 +63,16 @@ fn family_knobs(family: Family, o: &Options) -> BTreeMap<String, serde_json::Val
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
-/// The rows of one dataset's board, in table order.
-pub(super) fn specs(opts: &EvalOptions) -> Vec<Spec> {
+/// The ids of every board's rows, in table order (the same for every dataset: only knobs differ).
+pub(super) fn ids(opts: &EvalOptions) -> Vec<String> {
+    specs(opts, DatasetKind::Mnist)
+        .into_iter()
+        .map(|s| s.id)
+        .collect()
+}
+
+/// The rows of `dataset`'s board, in table order.
+pub(super) fn specs(opts: &EvalOptions, dataset: DatasetKind) -> Vec<Spec> {
     let reference = |id: &str, label: &str, source| Spec {
         id: id.into(),
         label: label.into(),
@@ -94,7 +103,7 @@ pub(super) fn specs(opts: &EvalOptions) -> Vec<Spec> {
             unconditional_n: uncond,
         }
     };
-    let d = Options::default();
+    let d = Options::for_dataset(dataset);
     let ddim = |steps, guidance| Options {
         diffusion: SampleOptions {
             sampler: Sampler::Ddim,
@@ -150,9 +159,9 @@ pub(super) fn specs(opts: &EvalOptions) -> Vec<Spec> {
             None,
         ));
     }
-    // DDIM 50 throughout (the page's default before DPM-Solver++ matched it), so w = 1 is the reference the
-    // dpmpp rows are read against.
-    for guidance in [0.0, 1.0, 3.0] {
+    // DDIM 50 throughout (the page's default before DPM-Solver++ matched it), so the row at the dataset's
+    // default guidance (MNIST 0.5, Fashion 1) is the reference the dpmpp rows are read against.
+    for guidance in [0.0, 0.5, 1.0, 3.0] {
         rows.push(model(
             Family::Diffusion,
             Some("guidance"),

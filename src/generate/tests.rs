@@ -14,7 +14,7 @@ fn a_run_costs_samples_times_steps_twice_with_guidance() {
         Request::from_fields(fields.iter().map(|(k, v)| (*k, v))).unwrap()
     };
     // The default grid: 16 samples × DPM-Solver++ 20, unconditional.
-    assert_eq!(Options::default().cost().passes, 16 * 20);
+    assert_eq!(Request::default().cost().passes, 16 * 20);
     let heavy = request(&[
         ("sampler", Scalar::Text("ddpm".into())),
         ("n", Scalar::Number(64.0)),
@@ -74,6 +74,39 @@ fn requests_take_defaults_and_refuse_bad_values() {
         let e = set(key, value.clone()).unwrap_err();
         assert!(e.contains(key), "{key} = {value:?}: {e}");
     }
+}
+
+#[test]
+fn the_guidance_defaults_to_the_datasets_in_any_field_order() {
+    let guidance = |fields: &[(&str, &str)]| {
+        let fields: Vec<(&str, Scalar)> = fields
+            .iter()
+            .map(|(k, v)| (*k, Scalar::Text(v.to_string())))
+            .collect();
+        let r = Request::from_fields(fields.iter().map(|(k, v)| (*k, v))).unwrap();
+        r.options.diffusion.guidance.get()
+    };
+    // Fashion's model loses its classes below w = 1, MNIST's is best at 0.5 (see `Guidance::default_for`).
+    assert_eq!(guidance(&[]), 0.5);
+    assert_eq!(guidance(&[("dataset", "fashion")]), 1.0);
+    assert_eq!(guidance(&[("dataset", "mnist")]), 0.5);
+    // A given guidance stands, before or after the dataset.
+    assert_eq!(
+        guidance(&[("guidance", "0.5"), ("dataset", "fashion")]),
+        0.5
+    );
+    assert_eq!(guidance(&[("dataset", "fashion"), ("guidance", "3")]), 3.0);
+    assert_eq!(guidance(&[("guidance", "1"), ("dataset", "mnist")]), 1.0);
+    for d in DatasetKind::ALL {
+        let r = Request::new(Family::Diffusion, d);
+        assert_eq!(r.options.diffusion.guidance, Guidance::default_for(d));
+        assert_eq!(r.options, Options::for_dataset(d));
+    }
+    // The knob's own default is the default request's.
+    assert_eq!(
+        Guidance::DEFAULT,
+        Guidance::default_for(Request::default().dataset)
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@
 //! percent-encoding — keeps its default and adds a notice that names it. Notices are plain text (the page
 //! shows them as text, never as HTML) and quote at most a short, escaped piece of the input.
 
-use crate::generate::{Class, Request};
+use crate::generate::{Class, Fields, Request};
 use crate::knob::{Knob, Scalar, named_knob, quote, whole_knob};
 use crate::models::diffusion::{Strength, T, Timestep};
 use crate::speed::SpeedResult;
@@ -86,9 +86,10 @@ impl Default for State {
 }
 
 /// A state built field by field, each field checked as it is set.
-#[derive(Default)]
 struct Builder {
+    /// The page's own fields; its request is `request`'s once finished.
     state: State,
+    request: Fields,
     frame: Option<Frame>,
     /// A shared speed result (`result`): shown by the Speed view, never part of the page's own state.
     speed: Option<SpeedResult>,
@@ -121,6 +122,18 @@ pub(crate) fn build_strictly<'a, B: FieldBuilder>(
     }
 }
 
+impl Default for Builder {
+    fn default() -> Self {
+        let state = State::default();
+        Self {
+            request: Fields::new(state.request),
+            state,
+            frame: None,
+            speed: None,
+        }
+    }
+}
+
 impl FieldBuilder for Builder {
     type Built = State;
 
@@ -135,13 +148,14 @@ impl FieldBuilder for Builder {
                 Scalar::Text(text) => self.speed = Some(SpeedResult::parse(text)?),
                 Scalar::Number(_) => return Err("result: not a speed result".into()),
             },
-            _ => state.request.set(key, value)?,
+            _ => self.request.set(key, value)?,
         }
         Ok(())
     }
 
     /// The state, and a notice if the frame lies beyond the run the other fields describe.
     fn finish(mut self) -> (State, Option<String>) {
+        self.state.request = self.request.finish();
         let last = last_frame(&self.state.request);
         let notice = match self.frame {
             Some(f) if f.get() > last => Some(format!(

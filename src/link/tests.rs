@@ -92,6 +92,23 @@ fn good_fields_are_kept_beside_bad_ones() {
 }
 
 #[test]
+fn a_link_without_guidance_takes_its_datasets_and_a_link_with_one_keeps_it() {
+    let guidance = |query: &str| decode(query).0.request.options.diffusion.guidance.get();
+    assert_eq!(
+        guidance(""),
+        Guidance::default_for(DatasetKind::Mnist).get()
+    );
+    assert_eq!(guidance("dataset=fashion"), 1.0);
+    assert_eq!(guidance("guidance=21&dataset=fashion"), 1.0); // refused: the dataset's default
+    assert_eq!(guidance("guidance=0.5&dataset=fashion"), 0.5);
+    // A shared link carries every field, so it keeps its guidance when a dataset's default changes.
+    let mut s = State::default();
+    s.request.dataset = DatasetKind::Fashion;
+    s.request.options.diffusion.guidance = Guidance::default_for(DatasetKind::Mnist);
+    assert_eq!(decode(&encode(&s)), (s, vec![]));
+}
+
+#[test]
 fn a_train_link_names_its_view_and_leaves_its_fields_to_the_set_up() {
     // `steps`, `seed` and `batch` are the training set-up's here (toy::setup reads them), not a request's.
     let (s, notices) = decode("view=train&steps=400&seed=2&batch=-4&data=ring");

@@ -188,7 +188,7 @@ mod tests {
     use super::super::testing::{bytes, fast, floats, record, tiny};
     use super::super::{Origin, Recording};
     use super::*;
-    use crate::data::PIXELS;
+    use crate::data::{DatasetKind, PIXELS};
     use crate::generate::{Class, Count, Seed, generate};
     use crate::models::classifier::ClassifierConfig;
     use crate::models::diffusion::Eta;
@@ -208,7 +208,7 @@ mod tests {
                 seed: Seed::constant(9),
                 truncation: Truncation::constant(0.7),
                 temperature: Temperature::constant(0.8),
-                ..Options::default()
+                ..Options::for_dataset(DatasetKind::Mnist)
             };
             let s = samples(&model, &options, Part::whole(&options), true, &device).unwrap();
             assert!(
@@ -239,18 +239,19 @@ mod tests {
         let device = Device::flex();
         let gan = Model::Gan(GanConfig::new().init(&device));
         let d = gan.latent_size().unwrap();
-        assert!(decode(&gan, &vec![0.0; d + 1], &Options::default(), &device).is_err());
-        assert!(decode(&gan, &[], &Options::default(), &device).is_err());
-        assert!(decode(&gan, &vec![0.0; d * 65], &Options::default(), &device).is_err());
+        let o = Options::for_dataset(DatasetKind::Mnist);
+        assert!(decode(&gan, &vec![0.0; d + 1], &o, &device).is_err());
+        assert!(decode(&gan, &[], &o, &device).is_err());
+        assert!(decode(&gan, &vec![0.0; d * 65], &o, &device).is_err());
         let mut z = vec![0.0; d];
         z[3] = f32::NAN;
         assert!(
-            decode(&gan, &z, &Options::default(), &device)
+            decode(&gan, &z, &o, &device)
                 .unwrap_err()
                 .contains("finite")
         );
         z[3] = 11.0;
-        assert!(decode(&gan, &z, &Options::default(), &device).is_err());
+        assert!(decode(&gan, &z, &o, &device).is_err());
         let classifier = Model::Classifier(ClassifierConfig::new().init(&device));
         assert!(classifier.latent_size().is_err());
     }

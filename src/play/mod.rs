@@ -94,6 +94,7 @@ pub fn noise(bytes: &[u8], t: Timestep, seed: Seed, device: &Device) -> Result<T
 #[cfg(test)]
 mod testing {
     use super::*;
+    use crate::data::DatasetKind;
     use crate::generate::{Count, Options, Part};
     use crate::image::to_bytes;
     use crate::models::diffusion::{Eta, Guidance, SampleOptions, Sampler, Steps};
@@ -131,7 +132,7 @@ mod testing {
                 eta: Eta::constant(0.5),
                 guidance: Guidance::constant(1.0),
             },
-            ..Options::default()
+            ..Options::for_dataset(DatasetKind::Mnist)
         }
     }
 }

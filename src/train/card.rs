@@ -55,7 +55,7 @@ pub fn write(
     let _ = writeln!(md, "\n## Architecture\n\n```json\n{}\n```\n", file.config);
     let _ = writeln!(md, "```text\n{}\n```\n", describe(file));
     if opts.kind.family().is_some() {
-        let d = crate::generate::Options::default().diffusion;
+        let d = crate::generate::Options::for_dataset(opts.dataset).diffusion;
         let _ = writeln!(
             md,
             "## Samples\n\n![samples]({name}.samples.png)\n\nRows: classes 0–9 ({}), then unconditional; seed 1, default knobs \

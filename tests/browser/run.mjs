@@ -120,6 +120,21 @@ await test('a share link reproduces the same pixels', async () => {
   assert(JSON.stringify(gridA) === JSON.stringify(gridB), `${JSON.stringify(gridA)} vs ${JSON.stringify(gridB)}`);
   const state = await b.evaluate(() => window.trilemma.state());
   assert(state.family === 'gan' && state.seed === 11 && state.truncation === 0.7, JSON.stringify(state));
+  // Each dataset's diffusion model has its own default guidance (the vocabulary's): a link without one
+  // takes its dataset's, a switch moves a guidance still at the default, and keeps one the visitor chose.
+  const defaults = await b.evaluate(async () => {
+    const { vocab } = await import(new URL('vocab.js', document.querySelector('script[src$="/main.js"]').src));
+    return Object.fromEntries(vocab.datasets.map((d) => [d.name, d.guidance]));
+  });
+  assert(defaults.mnist !== defaults.fashion, JSON.stringify(defaults));
+  const guidance = async () => Number(new URL(await b.evaluate(() => window.trilemma.shareUrl())).searchParams.get('guidance'));
+  assert((await guidance()) === defaults.fashion, `a Fashion link without guidance has ${await guidance()}`);
+  await b.selectOption('select[name=dataset]', 'mnist');
+  assert((await guidance()) === defaults.mnist && Number(await b.inputValue('input[name=guidance]')) === defaults.mnist, `after switching to MNIST: ${await guidance()}`);
+  await slide(b, 'input[name=guidance]', 2);
+  await b.selectOption('select[name=dataset]', 'fashion');
+  assert((await guidance()) === 2, `a chosen guidance stays: ${await guidance()}`);
+  await settle(b);
   await a.close();
   await b.close();
 });
@@ -296,7 +311,8 @@ await test('compare view: three families side by side and the scoreboard', async
   // One knob, one seed: three settings of each family's knob, each a different row of samples.
   await p.click('#sweep-run');
   await p.waitForFunction(() => document.querySelectorAll('#sweep-rows canvas').length === 9 && /samples per row/.test(document.querySelector('#sweep-status').textContent), null, { timeout: 300_000 });
-  for (const [family, values] of [['gan', [0, 0.5, 1]], ['vae', [0, 0.5, 1]], ['diffusion', [0, 1, 3]]]) {
+  const mnistGuidance = await p.evaluate(() => window.trilemma.state().guidance); // the dataset's default
+  for (const [family, values] of [['gan', [0, 0.5, 1]], ['vae', [0, 0.5, 1]], ['diffusion', [0, mnistGuidance, 3]]]) {
     const facts = [];
     for (const v of values) facts.push(await canvasFacts(p, `#sweep-rows canvas[data-sweep="${family}-${v}"]`));
     assert(facts.every((c) => c.lit > 50) && new Set(facts.map((c) => c.hash)).size === 3, `${family} sweep: ${JSON.stringify(facts)}`);

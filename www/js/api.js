@@ -8,7 +8,7 @@ import { engine, engineCall, ready, setBackend } from './engine.js';
 import { NEIGHBOURS, neighbours } from './neighbours.js';
 import { startMain } from './play.js';
 import { bench } from './speed.js';
-import { currentState, linkQuery, optionsFor } from './state.js';
+import { currentState, guidanceOnSwitch, linkQuery, optionsFor } from './state.js';
 import { familiesOf, firstWorker, TrainWorker } from './train-client.js';
 import { trainState } from './train.js';
 import { datasetOf, vocab } from './vocab.js';
@@ -58,11 +58,15 @@ async function interpolateApi({ from, to, frames = 8, ...opts } = {}) {
 /// A diffusion run shown in the Play view's scrubber; opts default to the controls' diffusion options.
 async function runApi(opts = {}, start = { kind: 'noise' }) {
   checkOptions(opts, 'run(opts, start)');
+  if ('dataset' in opts) checkDataset(opts.dataset);
   const s = { ...start };
   if ('image' in s) s.image = bytes784(s.image, 'start.image');
   if ('mask' in s) s.mask = bytes784(s.mask, 'start.mask');
   await ready;
-  return startMain({ ...optionsFor('diffusion'), ...opts }, s);
+  const controls = optionsFor('diffusion');
+  // Another dataset named without a guidance: the one the controls would take on switching to it.
+  const guidance = guidanceOnSwitch(controls.dataset, opts.dataset ?? controls.dataset, controls.guidance);
+  return startMain({ ...controls, guidance, ...opts }, s);
 }
 
 /// Inpaints in the inpainting panel; resolves to the result's pixels.

@@ -87,8 +87,9 @@ async function renderScoreboard() {
   showYours(dataset);
 }
 
-/// FID against sampling steps (log scale): DDIM without guidance, DPM-Solver++ with guidance 1, and the
-/// main row (its own sampler and steps, guidance 1) and DDPM 1000 as single points, each with its error bar.
+/// FID against sampling steps (log scale): DDIM without guidance, DPM-Solver++ at the dataset's guidance,
+/// and the main row (its own sampler and steps, the same guidance) and DDPM 1000 as single points, each with
+/// its error bar.
 function drawFidSteps(board) {
   const point = (r) => ({ x: r.knobs.steps, y: r.conditional.fid, se: r.conditional.fid_se });
   const rows = (test) => board.rows.filter((r) => r.model === 'diffusion' && r.knobs && test(r.knobs, r)).map(point);

@@ -4,7 +4,7 @@ import { $, setRange } from './dom.js';
 import { mainPlayer } from './play.js';
 import { sharedSpeed } from './speed.js';
 import { trainLink } from './train.js';
-import { backendOptions, bindings, classNames, vocab } from './vocab.js';
+import { backendOptions, bindings, classNames, datasetOf, vocab } from './vocab.js';
 
 /// The controls take their ranges from the vocabulary; a slider with `data-span` shows only up to that
 /// (a link's larger value still widens it, see setRange).
@@ -20,7 +20,7 @@ export function applyVocabulary() {
     if (missing.length) throw new Error(`the page offers ${missing.join(', ')}, which this build of the engine lacks`);
   }
   f.backend.replaceChildren(...backendOptions());
-  setClassOptions();
+  followDataset();
   form.classList.remove('starting');
 }
 
@@ -64,7 +64,7 @@ export function currentState() {
 export function applyState(s) {
   if ('dataset' in s && s.dataset !== f.dataset.value) {
     f.dataset.value = s.dataset;
-    setClassOptions();
+    followDataset(); // (a guidance in the state is set below)
   }
   for (const name of ['family', 'sampler']) if (name in s) f[name].value = s[name];
   if ('class' in s) f.class.value = String(s.class);
@@ -92,7 +92,23 @@ export function syncLink() {
   }
 }
 
-export function setClassOptions() {
+let datasetShown = null; // the dataset the class menu and the guidance were last set for
+
+/// The guidance on switching from dataset `from` to `to`: one still at `from`'s default takes `to`'s (each
+/// dataset's diffusion model has its own, see the vocabulary), one the visitor chose stays.
+export function guidanceOnSwitch(from, to, guidance) {
+  return from !== to && Number(guidance) === datasetOf(from).guidance ? datasetOf(to).guidance : Number(guidance);
+}
+
+/// The controls that follow the dataset: the class menu and the guidance.
+export function followDataset() {
+  const now = f.dataset.value;
+  if (datasetShown) setRange(f.guidance, guidanceOnSwitch(datasetShown, now, f.guidance.value));
+  datasetShown = now;
+  setClassOptions();
+}
+
+function setClassOptions() {
   const keep = f.class.value;
   const names = classNames(f.dataset.value);
   const label = (name, i) => (name === String(i) ? name : `${i}: ${name}`);

@@ -5,13 +5,14 @@ import { $, h } from './dom.js';
 import { engineCall } from './engine.js';
 import { attempt } from './notices.js';
 import { classValue, f, optionsFor } from './state.js';
-import { vocab } from './vocab.js';
+import { datasetOf, vocab } from './vocab.js';
 
-// The knob of each family and the settings it is shown at: off, the default, and strong.
+// The knob of each family and the settings it is shown at on a dataset; the guidance's: off, the dataset's
+// default, and strong.
 const SWEEPS = [
-  { family: 'gan', knob: 'truncation', label: 'GAN truncation ψ', values: [0, 0.5, 1] },
-  { family: 'vae', knob: 'temperature', label: 'VAE temperature', values: [0, 0.5, 1] },
-  { family: 'diffusion', knob: 'guidance', label: 'diffusion guidance', values: [0, 1, 3] },
+  { family: 'gan', knob: 'truncation', label: 'GAN truncation ψ', values: () => [0, 0.5, 1] },
+  { family: 'vae', knob: 'temperature', label: 'VAE temperature', values: () => [0, 0.5, 1] },
+  { family: 'diffusion', knob: 'guidance', label: 'diffusion guidance', values: (dataset) => [0, datasetOf(dataset).guidance, 3] },
 ];
 const SWEEP_N = 8;
 
@@ -21,7 +22,7 @@ async function runSweep() {
   rows.replaceChildren();
   const cls = classValue(f.class.value);
   for (const { family, knob, label, values } of SWEEPS) {
-    for (const value of values) {
+    for (const value of values(f.dataset.value)) {
       status.textContent = `${label} ${value}…`;
       // The knob's value must lie in its range (the vocabulary's), whatever the list above says.
       const range = vocab.ranges[knob];

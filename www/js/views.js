@@ -9,7 +9,7 @@ import { generatePage, gridResult } from './play.js';
 import { showScoreboard } from './scoreboard.js';
 import { drawSpeedChart } from './speed.js';
 import { enterTrain } from './train.js';
-import { applyState, f, optionsFor, setClassOptions, setLinkFrame, syncControls, syncLink, view } from './state.js';
+import { applyState, f, followDataset, optionsFor, setLinkFrame, syncControls, syncLink, view } from './state.js';
 import { clearVaeEndpoints } from './vae.js';
 import { bindings, vocab } from './vocab.js';
 
@@ -51,7 +51,7 @@ export function act() {
 export function onControl(name) {
   setLinkFrame(null);
   if (name === 'dataset') {
-    setClassOptions();
+    followDataset();
     clearVaeEndpoints();
   }
   if (name === 'family') PANEL_NOTICES.forEach((source) => setNotice(source, ''));

@@ -181,10 +181,14 @@ mod tests {
     use super::super::{svgs, tests::shipped};
     use super::*;
     use crate::chart::assert_texts;
+    use crate::data::DatasetKind;
+    use crate::models::diffusion::Guidance;
 
     #[test]
     fn one_line_per_sampler_and_the_main_row_as_a_band() {
         let board = shipped();
+        // MNIST's DPM-Solver++ rows and main row sample at its default guidance.
+        let w = Guidance::default_for(DatasetKind::Mnist).get();
         let names: Vec<String> = lines(&board.datasets[0])
             .iter()
             .map(|l| format!("{} ({})", l.key.text, l.rows.len()))
@@ -193,7 +197,7 @@ mod tests {
             names,
             [
                 "DDIM, guidance 0 (5)",
-                "DPM-Solver++, guidance 1 (4)",
+                &format!("DPM-Solver++, guidance {w} (4)"),
                 "DDPM, guidance 0 (1)"
             ]
         );
@@ -203,8 +207,8 @@ mod tests {
                 "FID ± SE (lower is better)",
                 "sampling steps (log scale)",
                 "mnist: diffusion FID against steps",
-                "DPM-Solver++ 20, guidance 1 (main row)",
-                "DPM-Solver++, guidance 1",
+                &format!("DPM-Solver++ 20, guidance {w} (main row)"),
+                &format!("DPM-Solver++, guidance {w}"),
                 "DDIM, guidance 0",
                 "10",
                 "100",

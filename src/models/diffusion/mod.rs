@@ -10,6 +10,7 @@ mod run;
 pub use run::{Run, Start, Step};
 
 use super::unet::Unet;
+use crate::data::DatasetKind;
 use crate::knob::{named_knob, real_knob, whole_knob};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
@@ -121,9 +122,24 @@ real_knob!(
     Eta, "eta", 0.0..=1.0, default 0.0
 );
 real_knob!(
-    /// Classifier-free guidance w: ε̃ = ε(c) + w·(ε(c) − ε(∅)); 0 is plain conditional sampling.
-    Guidance, "guidance", 0.0..=20.0, default 1.0
+    /// Classifier-free guidance w: ε̃ = ε(c) + w·(ε(c) − ε(∅)); 0 is plain conditional sampling. Its
+    /// default is the default dataset's (MNIST's): see [`Guidance::default_for`].
+    Guidance, "guidance", 0.0..=20.0, default 0.5
 );
+
+impl Guidance {
+    /// The guidance a dataset's model samples at by default, read off its scoreboard. MNIST 0.5: at 1 the
+    /// samples are precise but miss styles (FID 0.48, recall 0.80), at 0.5 FID 0.21 and recall 0.87 with
+    /// 99 % of the digits of their class, while at 0.25 one in 28 is another class. Fashion 1: below it
+    /// its samples lose their class (accuracy 0.90 at w = 1, 0.80 at 0.5) and FID doubles; above it
+    /// recall falls (0.92 → 0.53 at w = 3).
+    pub const fn default_for(dataset: DatasetKind) -> Self {
+        match dataset {
+            DatasetKind::Mnist => Self::constant(0.5),
+            DatasetKind::Fashion => Self::constant(1.0),
+        }
+    }
+}
 whole_knob!(
     /// A timestep of the forward process q(x_t | x_0): 0 is the clean image, T (almost) pure noise.
     Timestep(usize), "t", 0..=T, default 500
