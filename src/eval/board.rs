@@ -271,7 +271,7 @@ pub(super) fn board(opts: &EvalOptions, dataset: DatasetKind) -> Result<Board, S
         .map_err(|e| format!("{}: {e}", opts.cache_dir.display()))?;
     let mut rows = Vec::new();
     // Rows that share a source (the steps sweep's 50 and the guidance sweep's 0; the main diffusion row and
-    // the guidance sweep's 1) share samples and are timed once.
+    // the DPM-Solver++ 20 row) share samples and are timed once.
     let mut timed: BTreeMap<String, f64> = BTreeMap::new();
     let wanted = |spec: &Spec| opts.rows.as_ref().is_none_or(|ids| ids.contains(&spec.id));
     for spec in specs(opts, dataset).into_iter().filter(wanted) {

@@ -100,6 +100,14 @@ export async function settle(page) {
   });
 }
 
+/// Each dataset's default guidance, as the page's vocabulary (vocab.js) names it.
+export function defaultGuidance(page) {
+  return page.evaluate(async () => {
+    const { vocab } = await import(new URL('vocab.js', document.querySelector('script[src$="/main.js"]').src));
+    return Object.fromEntries(vocab.datasets.map((d) => [d.name, d.guidance]));
+  });
+}
+
 /// Moves the range input `selector` to `value` as a visitor's drag would (an input event).
 export function slide(page, selector, value) {
   return page.evaluate(

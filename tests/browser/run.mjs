@@ -2,7 +2,7 @@
 // adapter and on the CPU path. Prints "N passed, N failed" and exits non-zero on any failure. SwiftShader
 // is slow: batches and step counts stay small.
 import { join } from 'node:path';
-import { launch, test, assert, shots, small, fast, generateIn, checkImages, settle, canvasFacts, canvasImages, cellCenter, testImage, slide, finish, assets } from './harness.mjs';
+import { launch, test, assert, shots, small, fast, generateIn, checkImages, settle, canvasFacts, canvasImages, cellCenter, testImage, slide, defaultGuidance, finish, assets } from './harness.mjs';
 import { engineTests } from './engine.mjs';
 import { failureTests } from './failures.mjs';
 import { landingTests } from './landing.mjs';
@@ -122,10 +122,7 @@ await test('a share link reproduces the same pixels', async () => {
   assert(state.family === 'gan' && state.seed === 11 && state.truncation === 0.7, JSON.stringify(state));
   // Each dataset's diffusion model has its own default guidance (the vocabulary's): a link without one
   // takes its dataset's, a switch moves a guidance still at the default, and keeps one the visitor chose.
-  const defaults = await b.evaluate(async () => {
-    const { vocab } = await import(new URL('vocab.js', document.querySelector('script[src$="/main.js"]').src));
-    return Object.fromEntries(vocab.datasets.map((d) => [d.name, d.guidance]));
-  });
+  const defaults = await defaultGuidance(b);
   assert(defaults.mnist !== defaults.fashion, JSON.stringify(defaults));
   const guidance = async () => Number(new URL(await b.evaluate(() => window.trilemma.shareUrl())).searchParams.get('guidance'));
   assert((await guidance()) === defaults.fashion, `a Fashion link without guidance has ${await guidance()}`);
@@ -219,6 +216,18 @@ await test('DPM-Solver++ at 20 steps lands nearer its 50-step samples than DDIM 
   // Measured: 0.9 against 2.8 (mean |Δ| out of 255): cutting DPM-Solver++'s steps loses less.
   assert(2 * gap(dpmpp20, dpmpp50) < gap(ddim20, ddim50), `mean pixel gap, 20 to 50 steps: DPM-Solver++ ${gap(dpmpp20, dpmpp50)}, DDIM ${gap(ddim20, ddim50)}`);
 });
+await test("a scripted run on another dataset takes its guidance unless it names one, as a dataset switch would", async () => {
+  const defaults = await defaultGuidance(plain);
+  const runOn = (o) => plain.evaluate((x) => window.trilemma.run({ family: 'diffusion', n: 1, class: 1, seed: 2, sampler: 'ddim', steps: 2, ...x }).then(() => window.trilemma.state().guidance), o);
+  assert((await plain.evaluate(() => window.trilemma.state().guidance)) === defaults.mnist, 'the page starts at MNIST');
+  assert((await runOn({ dataset: 'fashion' })) === defaults.fashion, 'a Fashion run takes its default');
+  assert((await runOn({ dataset: 'mnist' })) === defaults.mnist, 'and back');
+  assert((await runOn({ dataset: 'fashion', guidance: 2 })) === 2, 'a named guidance is used');
+  assert((await runOn({ dataset: 'mnist' })) === 2, 'a chosen guidance stays across a switch');
+  const refused = await plain.evaluate(() => window.trilemma.run({ dataset: 'cifar' }).then(() => 'ran', (e) => String(e.message)));
+  assert(/unknown dataset "cifar"/.test(refused), refused);
+  await runOn({ dataset: 'mnist', guidance: defaults.mnist });
+});
 await test("diffusion walk: between two samples' starting noise, in the API and the Play view", async () => {
   const opts = { family: 'diffusion', n: 3, class: 2, seed: 6, sampler: 'dpmpp', steps: 4, guidance: 1 };
   const out = await plain.evaluate(async (o) => {
@@ -311,7 +320,7 @@ await test('compare view: three families side by side and the scoreboard', async
   // One knob, one seed: three settings of each family's knob, each a different row of samples.
   await p.click('#sweep-run');
   await p.waitForFunction(() => document.querySelectorAll('#sweep-rows canvas').length === 9 && /samples per row/.test(document.querySelector('#sweep-status').textContent), null, { timeout: 300_000 });
-  const mnistGuidance = await p.evaluate(() => window.trilemma.state().guidance); // the dataset's default
+  const mnistGuidance = (await defaultGuidance(p)).mnist;
   for (const [family, values] of [['gan', [0, 0.5, 1]], ['vae', [0, 0.5, 1]], ['diffusion', [0, mnistGuidance, 3]]]) {
     const facts = [];
     for (const v of values) facts.push(await canvasFacts(p, `#sweep-rows canvas[data-sweep="${family}-${v}"]`));

@@ -8,7 +8,7 @@ import { engine, engineCall, ready, setBackend } from './engine.js';
 import { NEIGHBOURS, neighbours } from './neighbours.js';
 import { startMain } from './play.js';
 import { bench } from './speed.js';
-import { currentState, guidanceOnSwitch, linkQuery, optionsFor } from './state.js';
+import { currentState, diffusionOptionsWith, linkQuery } from './state.js';
 import { familiesOf, firstWorker, TrainWorker } from './train-client.js';
 import { trainState } from './train.js';
 import { datasetOf, vocab } from './vocab.js';
@@ -63,15 +63,13 @@ async function runApi(opts = {}, start = { kind: 'noise' }) {
   if ('image' in s) s.image = bytes784(s.image, 'start.image');
   if ('mask' in s) s.mask = bytes784(s.mask, 'start.mask');
   await ready;
-  const controls = optionsFor('diffusion');
-  // Another dataset named without a guidance: the one the controls would take on switching to it.
-  const guidance = guidanceOnSwitch(controls.dataset, opts.dataset ?? controls.dataset, controls.guidance);
-  return startMain({ ...controls, guidance, ...opts }, s);
+  return startMain(diffusionOptionsWith(opts), s);
 }
 
 /// Inpaints in the inpainting panel; resolves to the result's pixels.
 async function inpaintApi({ image, mask: maskBytes, ...opts } = {}) {
   checkOptions(opts, 'inpaint(opts)');
+  if ('dataset' in opts) checkDataset(opts.dataset);
   const start = { kind: 'inpaint', image: bytes784(image, 'image'), mask: bytes784(maskBytes, 'mask') };
   await ready;
   const result = await inpaintInPanel(opts, start);

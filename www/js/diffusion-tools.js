@@ -8,7 +8,7 @@ import { Picker } from './picker.js';
 import { gridResult } from './play.js';
 import { Player } from './player.js';
 import { Sketch } from './sketch.js';
-import { classValue, f, fileName, optionsFor, view } from './state.js';
+import { classValue, diffusionOptionsWith, f, fileName, optionsFor, view } from './state.js';
 import { encodeCurrent, pad, vaePicker } from './vae.js';
 import { classNames } from './vocab.js';
 import { testImages } from './weights.js';
@@ -94,5 +94,5 @@ export function setUpDiffusionTools() {
 export function inpaintInPanel(opts, start) {
   setInpaintBase(start.image, 'api');
   mask.load(start.mask);
-  return inpaintPlayer.start({ ...optionsFor('diffusion'), ...opts }, start);
+  return inpaintPlayer.start(diffusionOptionsWith(opts), start);
 }

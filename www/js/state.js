@@ -96,8 +96,15 @@ let datasetShown = null; // the dataset the class menu and the guidance were las
 
 /// The guidance on switching from dataset `from` to `to`: one still at `from`'s default takes `to`'s (each
 /// dataset's diffusion model has its own, see the vocabulary), one the visitor chose stays.
-export function guidanceOnSwitch(from, to, guidance) {
+function guidanceOnSwitch(from, to, guidance) {
   return from !== to && Number(guidance) === datasetOf(from).guidance ? datasetOf(to).guidance : Number(guidance);
+}
+
+/// The controls' diffusion options under `opts` (a call's, its dataset a known one): another dataset named
+/// without a guidance takes the one the controls would take on switching to it.
+export function diffusionOptionsWith(opts) {
+  const c = optionsFor('diffusion');
+  return { ...c, guidance: guidanceOnSwitch(c.dataset, opts.dataset ?? c.dataset, c.guidance), ...opts };
 }
 
 /// The controls that follow the dataset: the class menu and the guidance.
