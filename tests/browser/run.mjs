@@ -39,7 +39,7 @@ for (const family of ['gan', 'vae', 'diffusion']) {
 }
 await test('invalid options reject with a clear message', async () => {
   const msgs = await first.evaluate(async () => {
-    const bad = [{ family: 'flow' }, { n: 1000 }, { class: 12 }, { colour: 'red' }, { family: 'diffusion', steps: -3 }, { family: 'gan', seed: 'x' }];
+    const bad = [{ family: 'flow' }, { n: 1000 }, { class: 12 }, { colour: 'red' }, { family: 'diffusion', steps: -3 }, { family: 'gan', seed: 'x' }, { family: 'vae', dataset: 'cifar' }];
     const out = [];
     for (const o of bad) {
       try {
@@ -51,7 +51,7 @@ await test('invalid options reject with a clear message', async () => {
     }
     return out;
   });
-  const expected = ['family', 'n must', 'class', 'colour', 'steps', 'seed'];
+  const expected = ['family', 'n must', 'class', 'colour', 'steps', 'seed', 'unknown dataset "cifar"'];
   msgs.forEach((m, i) => assert(m && m.includes(expected[i]), `option ${i}: expected a message about ${expected[i]}, got ${m}`));
 });
 await test('the step scrubber shows x_t and the predicted x0 of every step', async () => {

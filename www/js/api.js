@@ -13,11 +13,13 @@ import { familiesOf, firstWorker, TrainWorker } from './train-client.js';
 import { trainState } from './train.js';
 import { datasetOf, vocab } from './vocab.js';
 
+/// The option names of a call, and its dataset's: the one check of both where a call's options enter.
 function checkOptions(opts, what) {
   if (typeof opts !== 'object' || opts === null) throw new Error(`${what}: opts must be an object`);
   for (const k of Object.keys(opts)) {
     if (!vocab.options.includes(k)) throw new Error(`unknown option "${k}" (known: ${vocab.options.join(', ')})`);
   }
+  if ('dataset' in opts) checkDataset(opts.dataset);
 }
 
 /// 784 gray bytes from a Uint8Array or any list of numbers.
@@ -27,13 +29,12 @@ function bytes784(x, name) {
 }
 
 /// Generates samples; rejects with a clear message on invalid options.
-/// Calls `fn(wasm, opts)` on the model that `opts` names (family and dataset defaulted as links default
-/// them); resolves to its answer with `ms` and `backend`.
+/// Calls `fn(wasm, opts)` on the model that `opts` (past checkOptions) names, family and dataset defaulted
+/// as links default them; resolves to its answer with `ms` and `backend`.
 async function modelCall(opts, fn) {
   const family = opts.family ?? vocab.defaults.family;
   const dataset = opts.dataset ?? vocab.defaults.dataset;
   if (!vocab.families.includes(family)) throw new Error(`unknown family "${family}" (${vocab.families.join(', ')})`);
-  checkDataset(dataset);
   const { out, ms, backend } = await engineCall([`${family}-${dataset}`], (w) => fn(w, { ...opts, family, dataset }));
   return { ...out, ms, backend };
 }
@@ -58,7 +59,6 @@ async function interpolateApi({ from, to, frames = 8, ...opts } = {}) {
 /// A diffusion run shown in the Play view's scrubber; opts default to the controls' diffusion options.
 async function runApi(opts = {}, start = { kind: 'noise' }) {
   checkOptions(opts, 'run(opts, start)');
-  if ('dataset' in opts) checkDataset(opts.dataset);
   const s = { ...start };
   if ('image' in s) s.image = bytes784(s.image, 'start.image');
   if ('mask' in s) s.mask = bytes784(s.mask, 'start.mask');
@@ -69,7 +69,6 @@ async function runApi(opts = {}, start = { kind: 'noise' }) {
 /// Inpaints in the inpainting panel; resolves to the result's pixels.
 async function inpaintApi({ image, mask: maskBytes, ...opts } = {}) {
   checkOptions(opts, 'inpaint(opts)');
-  if ('dataset' in opts) checkDataset(opts.dataset);
   const start = { kind: 'inpaint', image: bytes784(image, 'image'), mask: bytes784(maskBytes, 'mask') };
   await ready;
   const result = await inpaintInPanel(opts, start);
